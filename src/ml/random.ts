@@ -71,6 +71,10 @@ export class RandomState {
    * 64-bit words (high word first), which is reproduced with two 32-bit draws.
    */
   interval(max: number): number {
+    // A negative or fractional max would make the rejection loop below spin forever.
+    if (!(max >= 0) || max !== Math.floor(max)) {
+      throw new RangeError(`interval max must be a non-negative integer, got ${max}`);
+    }
     if (max === 0) return 0;
     if (max <= 0xffffffff) {
       let mask = max;
@@ -104,6 +108,9 @@ export class RandomState {
 
   /** randint(low, high): uniform integer in [low, high). */
   randint(low: number, high: number): number {
+    if (!Number.isInteger(low) || !Number.isInteger(high)) {
+      throw new RangeError(`randint: low and high must be integers, got ${low} and ${high}`);
+    }
     if (!(high > low)) throw new RangeError(`randint: low >= high (${low} >= ${high})`);
     return low + this.interval(high - 1 - low);
   }

@@ -2,11 +2,16 @@ import { InvalidParameterError } from '../core/errors.js';
 import { RandomState } from './random.js';
 
 export interface SplitOptions {
-  /** fraction in (0, 1) of rows for the test set, or an absolute count >= 1 */
+  /**
+   * Rows for the test set: a fraction in (0, 1) or a count in [1, nRows). JavaScript has one number
+   * type, so an integer-valued number is read as a count (sklearn's int) and any other as a
+   * fraction (sklearn's float): 1.0 means one row here, where sklearn refuses the float 1.0.
+   */
   testSize?: number;
   /** fraction or count for the train set; by default the complement of testSize */
   trainSize?: number;
-  randomState: number;
+  /** required when shuffling (mlship splits are reproducible: there is no unseeded mode) */
+  randomState?: number;
   /** false keeps the input order (sklearn's shuffle=False) */
   shuffle?: boolean;
 }
@@ -17,10 +22,15 @@ export interface Split {
   test: Int32Array;
 }
 
+/** Python's rendering of an optional size in sklearn's messages (None when not given). */
+function pySize(x: number | undefined): string {
+  return x === undefined ? 'None' : String(x);
+}
+
 /**
- * Row sizes exactly as sklearn.model_selection._split._validate_shuffle_split:
- * a float test size rounds up (ceil), a float train size rounds down (floor), and the default
- * test size is 0.25 when neither is given.
+ * Row sizes exactly as sklearn 1.2's model_selection._split._validate_shuffle_split, checks and
+ * messages in the same order: a fractional test size rounds up (ceil), a fractional train size
+ * rounds down (floor), and the default test size is 0.25 when neither is given.
  */
 export function splitSizes(
   nRows: number,
@@ -28,38 +38,39 @@ export function splitSizes(
   trainSize?: number,
 ): { nTrain: number; nTest: number } {
   if (testSize === undefined && trainSize === undefined) testSize = 0.25;
-  const isFrac = (x: number) => !Number.isInteger(x) || (x > 0 && x < 1);
-  const check = (x: number, what: string) => {
-    if (isFrac(x) ? !(x > 0 && x < 1) : !(x >= 1 && x < nRows)) {
+  const isCount = (x: number) => Number.isInteger(x);
+  const check = (x: number | undefined, what: string) => {
+    if (x === undefined) return;
+    const bad = isCount(x) ? x >= nRows || x <= 0 : !(x > 0 && x < 1);
+    if (bad) {
       throw new InvalidParameterError(
         `${what}=${x} should be either positive and smaller than the number of samples ${nRows} or a float in the (0, 1) range`,
       );
     }
   };
-  if (testSize !== undefined) check(testSize, 'test_size');
-  if (trainSize !== undefined) check(trainSize, 'train_size');
-  let nTest =
-    testSize === undefined
-      ? undefined
-      : isFrac(testSize)
-        ? Math.ceil(testSize * nRows)
-        : Math.trunc(testSize);
-  let nTrain =
-    trainSize === undefined
-      ? undefined
-      : isFrac(trainSize)
-        ? Math.floor(trainSize * nRows)
-        : Math.trunc(trainSize);
+  check(testSize, 'test_size');
+  check(trainSize, 'train_size');
+  if (testSize !== undefined && trainSize !== undefined && !isCount(testSize) && !isCount(trainSize)) {
+    if (trainSize + testSize > 1) {
+      throw new InvalidParameterError(
+        `The sum of test_size and train_size = ${trainSize + testSize}, should be in the (0, 1) range. Reduce test_size and/or train_size.`,
+      );
+    }
+  }
+  let nTest: number | undefined;
+  let nTrain: number | undefined;
+  if (testSize !== undefined) nTest = isCount(testSize) ? testSize : Math.ceil(testSize * nRows);
+  if (trainSize !== undefined) nTrain = isCount(trainSize) ? trainSize : Math.floor(trainSize * nRows);
   if (nTrain === undefined) nTrain = nRows - (nTest as number);
   if (nTest === undefined) nTest = nRows - nTrain;
   if (nTrain + nTest > nRows) {
     throw new InvalidParameterError(
-      `The sum of train_size and test_size = ${nTrain + nTest}, should be smaller than the number of samples ${nRows}`,
+      `The sum of train_size and test_size = ${nTrain + nTest}, should be smaller than the number of samples ${nRows}. Reduce test_size and/or train_size.`,
     );
   }
   if (nTrain === 0) {
     throw new InvalidParameterError(
-      `With n_samples=${nRows}, test_size=${testSize} and train_size=${trainSize}, the resulting train set will be empty`,
+      `With n_samples=${nRows}, test_size=${pySize(testSize)} and train_size=${pySize(trainSize)}, the resulting train set will be empty. Adjust any of the aforementioned parameters.`,
     );
   }
   return { nTrain, nTest };
@@ -71,6 +82,9 @@ export function splitSizes(
  * next n_train. With shuffle=false the train rows come first, then the test rows.
  */
 export function trainTestSplit(nRows: number, options: SplitOptions): Split {
+  if (!Number.isInteger(nRows) || nRows < 0) {
+    throw new InvalidParameterError(`trainTestSplit: nRows must be a non-negative integer, got ${nRows}`);
+  }
   const { nTrain, nTest } = splitSizes(nRows, options.testSize, options.trainSize);
   if (options.shuffle === false) {
     const train = new Int32Array(nTrain);
@@ -78,6 +92,11 @@ export function trainTestSplit(nRows: number, options: SplitOptions): Split {
     for (let i = 0; i < nTrain; i++) train[i] = i;
     for (let i = 0; i < nTest; i++) test[i] = nTrain + i;
     return { train, test };
+  }
+  if (options.randomState === undefined) {
+    throw new InvalidParameterError(
+      'trainTestSplit: randomState is required when shuffling, so that the split can be reproduced',
+    );
   }
   const perm = new RandomState(options.randomState).permutation(nRows);
   return { test: perm.slice(0, nTest), train: perm.slice(nTest, nTest + nTrain) };
