@@ -8,16 +8,31 @@ import { InvalidInputError } from '../core/errors.js';
 
 /** NumPy's unrolled block size in pairwise_sum (numpy/core/src/umath/loops_utils.h.src). */
 const PW_BLOCKSIZE = 128;
+/**
+ * np.getbufsize(): NumPy's reduction iterator hands the add loop at most this many elements at a
+ * time, even for contiguous data that needs no buffering, and accumulates the chunks in order.
+ */
+const NUMPY_BUFSIZE = 8192;
 
 /**
- * Sum of x[start..end) exactly as NumPy's add.reduce sums a contiguous float64 run: below 8 terms a
- * plain loop; up to 128 terms eight interleaved accumulators combined as
- * ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)) and then the remainder; above that, split at
- * half rounded down to a multiple of 8 and recurse. Reproducing the grouping, not only the math, is
- * what makes means (and so imputed values and scores) bit-identical to NumPy's.
- * NumPy adds the result to an initial 0.0, which changes nothing but the sign of -0.
+ * Sum of x[start..end) exactly as NumPy's add.reduce sums a contiguous float64 run (np.sum, np.mean,
+ * np.average): the run is cut into chunks of 8192 elements whose pairwise sums are added left to
+ * right onto 0.0. Reproducing the grouping, not only the math, is what makes means (and so imputed
+ * values and scores) bit-identical to NumPy's.
  */
 export function pairwiseSum(x: ArrayLike<number>, start = 0, end = x.length): number {
+  let res = 0;
+  for (let s = start; s < end; s += NUMPY_BUFSIZE)
+    res += pairwiseChunk(x, s, Math.min(end, s + NUMPY_BUFSIZE));
+  return res;
+}
+
+/**
+ * NumPy's pairwise_sum of one chunk: below 8 terms a plain loop; up to 128 terms eight interleaved
+ * accumulators combined as ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)) and then the remainder;
+ * above that, split at half rounded down to a multiple of 8 and recurse.
+ */
+function pairwiseChunk(x: ArrayLike<number>, start: number, end: number): number {
   const n = end - start;
   if (n < 8) {
     let res = 0;
@@ -52,7 +67,7 @@ export function pairwiseSum(x: ArrayLike<number>, start = 0, end = x.length): nu
   }
   let n2 = Math.floor(n / 2);
   n2 -= n2 % 8;
-  return pairwiseSum(x, start, start + n2) + pairwiseSum(x, start + n2, end);
+  return pairwiseChunk(x, start, start + n2) + pairwiseChunk(x, start + n2, end);
 }
 
 /** np.mean of a 1-d float64 array: pairwise sum over the count. */
