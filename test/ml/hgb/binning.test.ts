@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { BinMapper, binOf, findBinningThresholds } from '../../../src/ml/hgb/binning.js';
+import { fromColumns } from '../../../src/ml/matrix.js';
+import { RandomState } from '../../../src/ml/random.js';
+import { type DataSpec, decodeAll, loadFixture, makeData } from './data.js';
+
+interface BinningCase {
+  data: DataSpec & { n: number };
+  n_bins: number;
+  random_state?: number;
+  thresholds: unknown[][];
+  n_bins_non_missing: number[];
+  binned?: number[][];
+  bin_counts?: number[][];
+  first_rows?: number[][];
+}
+
+const fixture = loadFixture<{ cases: BinningCase[] }>('hgb_binning.json');
+
+/** Same bits, NaN included (toEqual would also accept -0 for 0). */
+function sameBits(a: Float64Array, b: Float64Array): boolean {
+  return a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+}
+
+describe('BinMapper against scikit-learn 1.2.1 _BinMapper', () => {
+  for (const c of fixture.cases) {
+    const label = `${c.data.kinds.join(',')} on ${c.data.n} rows, n_bins=${c.n_bins}`;
+    it(`thresholds and bins: ${label}`, () => {
+      const { X } = makeData({ ...c.data, target: 'none' }, c.data.n);
+      const bm = new BinMapper(c.n_bins).fit(X, new RandomState(c.random_state ?? 0));
+      expect(Array.from(bm.nBinsNonMissing)).toEqual(c.n_bins_non_missing);
+      c.thresholds.forEach((t, j) => {
+        expect(sameBits(bm.thresholds[j], decodeAll(t)), `thresholds of column ${j}`).toBe(true);
+      });
+      const binned = bm.transform(X);
+      const F = X.nCols;
+      const column = (j: number, rows: number) => Array.from({ length: rows }, (_, i) => binned.data[i * F + j]);
+      if (c.binned) c.binned.forEach((col, j) => expect(column(j, X.nRows), `bins of column ${j}`).toEqual(col));
+      if (c.first_rows) c.first_rows.forEach((col, j) => expect(column(j, 50)).toEqual(col));
+      if (c.bin_counts) {
+        c.bin_counts.forEach((counts, j) => {
+          const got = new Array(256).fill(0);
+          for (let i = 0; i < X.nRows; i++) got[binned.data[i * F + j]]++;
+          expect(got, `bin counts of column ${j}`).toEqual(counts);
+        });
+      }
+    });
+  }
+
+  it('covers the cases the brief names', () => {
+    const kinds = new Set(fixture.cases.flatMap((c) => c.data.kinds));
+    for (const k of ['int6', 'centered', 'const', 'nan']) expect(kinds.has(k)).toBe(true);
+    expect(fixture.cases.some((c) => c.data.n > 200_000)).toBe(true);
+  });
+});
+
+describe('binning rules', () => {
+  it('uses midpoints between distinct values when there are few of them', () => {
+    expect(Array.from(findBinningThresholds(Float64Array.of(3, 1, 2, 2, 1), 255))).toEqual([1.5, 2.5]);
+  });
+
+  it('maps x to the first bin whose threshold is >= x, NaN to the missing bin', () => {
+    const t = Float64Array.of(1.5, 2.5);
+    expect([binOf(1, t), binOf(1.5, t), binOf(2, t), binOf(2.5, t), binOf(9, t)]).toEqual([0, 0, 1, 1, 2]);
+    const bm = new BinMapper(256).fit(fromColumns([[1, 2, Number.NaN, 3]]), new RandomState(0));
+    expect(Array.from(bm.transform(fromColumns([[Number.NaN, 1, 3]])).data)).toEqual([255, 0, 2]);
+  });
+
+  it('never produces an infinite threshold: +inf data clips to ALMOST_INF', () => {
+    const t = findBinningThresholds(Float64Array.of(0, 1, Number.POSITIVE_INFINITY), 255);
+    expect(Array.from(t)).toEqual([0.5, 1e300]);
+  });
+
+  it('gives a constant or all-missing column no thresholds and one non-missing bin', () => {
+    const bm = new BinMapper().fit(
+      fromColumns([
+        [4, 4, 4],
+        [Number.NaN, Number.NaN, Number.NaN],
+      ]),
+      new RandomState(0),
+    );
+    expect(bm.thresholds.map((t) => t.length)).toEqual([0, 0]);
+    expect(Array.from(bm.nBinsNonMissing)).toEqual([1, 1]);
+  });
+
+  it('refuses n_bins outside [3, 256]', () => {
+    expect(() => new BinMapper(2)).toThrow(/n_bins=2/);
+    expect(() => new BinMapper(257)).toThrow(/n_bins=257/);
+  });
+});
