@@ -152,7 +152,7 @@ export class BinMapper {
       let k = 0;
       for (let i = 0; i < used; i++) {
         const v = X.data[off + (rows ? rows[i] : i)];
-        if (v === v) buf[k++] = v; // missing values are ignored for the thresholds
+        if (!Number.isNaN(v)) buf[k++] = v; // missing values are ignored for the thresholds
       }
       const t = findBinningThresholds(buf.slice(0, k), maxBins);
       this.thresholds.push(t);
@@ -180,7 +180,7 @@ export class BinMapper {
       const off = j * nRows;
       for (let i = 0; i < nRows; i++) {
         const x = X.data[off + i];
-        data[i * nCols + j] = x === x ? binOf(x, t) : missing;
+        data[i * nCols + j] = Number.isNaN(x) ? missing : binOf(x, t);
       }
     }
     return { nRows, nFeatures: nCols, data };

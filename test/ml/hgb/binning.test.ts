@@ -34,9 +34,12 @@ describe('BinMapper against scikit-learn 1.2.1 _BinMapper', () => {
       });
       const binned = bm.transform(X);
       const F = X.nCols;
-      const column = (j: number, rows: number) => Array.from({ length: rows }, (_, i) => binned.data[i * F + j]);
-      if (c.binned) c.binned.forEach((col, j) => expect(column(j, X.nRows), `bins of column ${j}`).toEqual(col));
-      if (c.first_rows) c.first_rows.forEach((col, j) => expect(column(j, 50)).toEqual(col));
+      const column = (j: number, rows: number) =>
+        Array.from({ length: rows }, (_, i) => binned.data[i * F + j]);
+      for (const [j, col] of (c.binned ?? []).entries()) {
+        expect(column(j, X.nRows), `bins of column ${j}`).toEqual(col);
+      }
+      for (const [j, col] of (c.first_rows ?? []).entries()) expect(column(j, 50)).toEqual(col);
       if (c.bin_counts) {
         c.bin_counts.forEach((counts, j) => {
           const got = new Array(256).fill(0);

@@ -68,7 +68,8 @@ export function makeData(spec: DataSpec, n: number): { X: Matrix; y: Float64Arra
 export function sliceRows(X: Matrix, start: number, end: number): Matrix {
   const n = end - start;
   const out = createMatrix(n, X.nCols);
-  for (let j = 0; j < X.nCols; j++) out.data.set(X.data.subarray(j * X.nRows + start, j * X.nRows + end), j * n);
+  for (let j = 0; j < X.nCols; j++)
+    out.data.set(X.data.subarray(j * X.nRows + start, j * X.nRows + end), j * n);
   return out;
 }
 
