@@ -1,0 +1,95 @@
+/**
+ * The flagship pipeline end to end, against scikit-learn 1.2.1's results on the identical
+ * features and split (test/fixtures/flagship.json, made by test/fixtures/gen_flagship.py, which
+ * runs bench/sklearn_train.py).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModel } from '../../src/model/package.js';
+import { DEFAULT_PARAMS } from '../../src/pipeline/params.js';
+import { fileMd5, train } from '../../src/pipeline/train.js';
+import { readCsv } from '../../src/table/index.js';
+
+const DATA = resolve(__dirname, '../../../shared/data/housing.csv');
+const have = existsSync(DATA);
+const sk = JSON.parse(readFileSync(resolve(__dirname, '../fixtures/flagship.json'), 'utf8'));
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'mlship-train-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe.skipIf(!have)('flagship pipeline on ../shared/data/housing.csv', () => {
+  it("HGB: the split is scikit-learn's, and test RMSE/R² meet the bar", async () => {
+    const out = join(work, 'hgb');
+    const r = await train({ params: DEFAULT_PARAMS, dataPath: DATA, outDir: out });
+    const split = JSON.parse(await readFile(join(out, 'split.json'), 'utf8'));
+    // DESIGN.md: the first ten test rows of scikit-learn's split
+    expect(split.test.slice(0, 10)).toEqual([
+      20046, 3024, 15663, 20484, 9814, 13311, 7113, 7668, 18246, 5723,
+    ]);
+    expect(split.train.length).toBe(sk.hgb.n_train);
+    expect(split.test.length).toBe(sk.hgb.n_test);
+    const m = r.metrics;
+    expect(m.test.rmse).toBeLessThanOrEqual(46_000);
+    expect(m.test.r2).toBeGreaterThanOrEqual(0.838);
+    // no worse than scikit-learn + 1% on the same split
+    expect(m.test.rmse).toBeLessThanOrEqual(sk.hgb.test.rmse * 1.01);
+    expect(m.n_iter).toBeGreaterThan(10);
+    expect(m.data_md5).toBe('d1c47305887e2252bf1ccbd74ff159a6');
+    const metrics = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
+    expect(Object.keys(metrics).sort()).toEqual(
+      ['data_md5', 'fit_seconds', 'n_iter', 'n_test', 'n_train', 'test', 'train'].sort(),
+    );
+    expect(Object.keys(metrics.test).sort()).toEqual(['mae', 'r2', 'rmse']);
+    // per-iteration history with validation loss (early stopping is on above 10,000 rows)
+    expect(r.history.length).toBe(m.n_iter);
+    expect(r.history.every((h) => h.validationLoss !== null)).toBe(true);
+
+    // the package predicts the same test RMSE when loaded back, preprocessing included
+    const model = await loadModel(join(out, 'model'));
+    const table = await readCsv(DATA);
+    const pred = model.predict(table);
+    const y = (table.columns.find((c) => c.name === 'median_house_value') as { values: Float64Array }).values;
+    let se = 0;
+    for (const i of split.test) se += (pred[i] - y[i]) ** 2;
+    expect(Math.sqrt(se / split.test.length)).toBeCloseTo(m.test.rmse, 6);
+  });
+
+  it('training twice gives byte-identical model.json and split.json', async () => {
+    const a = join(work, 'a');
+    const b = join(work, 'b');
+    await train({ params: DEFAULT_PARAMS, dataPath: DATA, outDir: a });
+    await train({ params: DEFAULT_PARAMS, dataPath: DATA, outDir: b });
+    for (const f of ['model/model.json', 'split.json', 'model/input_example.json']) {
+      expect(await fileMd5(join(a, f))).toBe(await fileMd5(join(b, f)));
+    }
+  });
+
+  it("linear: test RMSE within 0.5% of scikit-learn's LinearRegression on the same pipeline", async () => {
+    const r = await train({
+      params: DEFAULT_PARAMS,
+      dataPath: DATA,
+      outDir: join(work, 'lin'),
+      modelType: 'linear',
+    });
+    expect(Math.abs(r.metrics.test.rmse / sk.linear.test.rmse - 1)).toBeLessThan(0.005);
+    expect(r.metrics.n_iter).toBeNull();
+  });
+
+  it('random forest (200 trees): test RMSE <= 51,000', async () => {
+    const r = await train({
+      params: DEFAULT_PARAMS,
+      dataPath: DATA,
+      outDir: join(work, 'rf'),
+      modelType: 'random_forest',
+    });
+    expect(r.metrics.test.rmse).toBeLessThanOrEqual(51_000);
+  }, 300_000);
+});
