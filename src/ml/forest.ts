@@ -114,17 +114,24 @@ interface TreeTask {
 function workerSource(): string {
   return `'use strict';
 const { workerData } = require('node:worker_threads');
-const kernel = (${createTreeKernel.toString()})();
 const { port, signal, slot, X, nRows, nCols, y, options } = workerData;
 const Xf = new Float32Array(X);
 const yv = new Float64Array(y);
 const wake = () => { Atomics.add(signal, 0, 1); Atomics.notify(signal, 0); };
 process.on('exit', () => { Atomics.store(signal, slot, 1); wake(); });
+let kernel;
+let startError;
+try {
+  kernel = (${createTreeKernel.toString()})();
+} catch (e) {
+  startError = String(e && e.stack ? e.stack : e);
+}
 port.on('message', (task) => {
   if (task === null) { port.close(); return; }
   let msg;
   let transfer = [];
   try {
+    if (startError !== undefined) throw new Error('tree kernel failed to load: ' + startError);
     const t = kernel.buildTree(Xf, nRows, nCols, yv, task.weights, { ...options, randState: task.randState });
     msg = { index: task.index, tree: t };
     transfer = [t.childrenLeft.buffer, t.childrenRight.buffer, t.feature.buffer, t.threshold.buffer,
@@ -141,6 +148,8 @@ port.on('message', (task) => {
 /**
  * Grow the trees on `nWorkers` worker threads, blocking the calling thread until all are done.
  * Tasks are handed out one at a time as workers free up; results are placed by tree index.
+ * Returns undefined when worker threads cannot be started at all (the caller then grows the
+ * trees itself: the forest is the same either way); a failure while growing a tree throws.
  */
 function growInWorkers(
   Xf: Float32Array,
@@ -151,7 +160,7 @@ function growInWorkers(
   nTasks: number,
   makeTask: (index: number) => TreeTask,
   nWorkers: number,
-): FlatTree[] {
+): FlatTree[] | undefined {
   // signal[0]: bumped after every message; signal[1 + w]: set when worker w exits
   const signal = new Int32Array(new SharedArrayBuffer(4 * (1 + nWorkers)));
   const ySab = new SharedArrayBuffer(y.length * 8);
@@ -173,11 +182,18 @@ function growInWorkers(
   try {
     for (let k = 0; k < nWorkers; k++) {
       const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(source, {
-        eval: true,
-        workerData: { port: port2, signal, slot: 1 + k, X: Xf.buffer, nRows, nCols, y: ySab, options },
-        transferList: [port2],
-      });
+      let worker: Worker;
+      try {
+        worker = new Worker(source, {
+          eval: true,
+          workerData: { port: port2, signal, slot: 1 + k, X: Xf.buffer, nRows, nCols, y: ySab, options },
+          transferList: [port2],
+        });
+      } catch {
+        port1.close();
+        if (k === 0) return undefined; // no threads available here: grow on the calling thread
+        break; // carry on with the workers already started
+      }
       // Errors are reported through `signal` and the port; without a listener the 'error' event
       // would later crash the process.
       worker.on('error', () => {});
@@ -288,8 +304,12 @@ export class RandomForestRegressor implements Regressor {
     });
 
     let trees: FlatTree[];
-    if (nWorkers > 1) {
-      trees = growInWorkers(Xf, n, X.nCols, y, options, this.nEstimators, makeTask, nWorkers);
+    const grown =
+      nWorkers > 1
+        ? growInWorkers(Xf, n, X.nCols, y, options, this.nEstimators, makeTask, nWorkers)
+        : undefined;
+    if (grown) {
+      trees = grown;
     } else {
       const kernel = treeKernel();
       trees = [];
