@@ -1,0 +1,114 @@
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../src/core/errors.js';
+import { LocalStore } from '../../src/storage/local.js';
+import { describeBlobStore, readAll } from './conformance.js';
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'mlship-local-store-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+describeBlobStore(
+  'LocalStore',
+  async () => {
+    // The root does not exist yet: the first put must create it.
+    const store = new LocalStore(join(await tempDir(), 'root'));
+    return { store, seed: store };
+  },
+  { report: (line) => console.log(line) },
+);
+
+describe('LocalStore specifics', () => {
+  it('lays keys out as files under the root (the DVC remote/cache layout)', async () => {
+    const root = await tempDir();
+    const store = new LocalStore(root);
+    await store.put('files/md5/d1/c47305887e2252bf1ccbd74ff159a6', Buffer.from('x'));
+    expect(await readdir(join(root, 'files/md5/d1'))).toEqual(['c47305887e2252bf1ccbd74ff159a6']);
+  });
+
+  it('leaves no temp file behind after a failed put, and list never shows in-flight temp files', async () => {
+    const root = await tempDir();
+    const store = new LocalStore(root);
+    await store.put('d/keep', Buffer.from('1'));
+    async function* failing() {
+      yield Buffer.from('partial');
+      throw new Error('boom');
+    }
+    await expect(store.put('d/new', Readable.from(failing(), { objectMode: false }))).rejects.toThrow('boom');
+    expect(await readdir(join(root, 'd'))).toEqual(['keep']);
+    // A temp file of a put still running (or of a crashed process) is skipped by list…
+    await writeFile(join(root, 'd', '.new.mlship-tmp-123-0123abcd'), 'half');
+    // …but an ordinary dot-file is a blob like any other.
+    await writeFile(join(root, 'd', '.env'), 'x');
+    const keys: string[] = [];
+    for await (const info of store.list('')) keys.push(info.key);
+    expect(keys.sort()).toEqual(['d/.env', 'd/keep']);
+  });
+
+  it('refuses symlinks that lead outside the root, for reads, writes and deletes', async () => {
+    const outside = await tempDir();
+    await writeFile(join(outside, 'secret'), 'top secret');
+    await mkdir(join(outside, 'dir'));
+    const root = await tempDir();
+    await symlink(join(outside, 'secret'), join(root, 'link'));
+    await symlink(join(outside, 'dir'), join(root, 'linkdir'));
+    const store = new LocalStore(root);
+    for (const op of [
+      () => store.get('link'),
+      () => store.stat('link'),
+      () => store.put('linkdir/planted', Buffer.from('x')),
+      () => store.delete('linkdir/secret'),
+    ]) {
+      const e = await op().then(
+        () => null,
+        (err: Error) => err,
+      );
+      expect(e).toBeInstanceOf(InvalidInputError);
+      expect(e?.message).toMatch(/outside the store; refused/);
+    }
+    expect(await readdir(join(outside, 'dir'))).toEqual([]);
+    // list skips what get would refuse.
+    const keys: string[] = [];
+    for await (const info of store.list('')) keys.push(info.key);
+    expect(keys).toEqual([]);
+  });
+
+  it('follows symlinks that stay inside the root', async () => {
+    const root = await tempDir();
+    const store = new LocalStore(root);
+    await store.put('real/file', Buffer.from('inside'));
+    await symlink(join(root, 'real/file'), join(root, 'alias'));
+    expect((await readAll(await store.get('alias'))).toString()).toBe('inside');
+    expect(await store.stat('alias')).toMatchObject({ size: 6 });
+  });
+
+  it('explains a key that collides with a folder or passes through a file', async () => {
+    const root = await tempDir();
+    const store = new LocalStore(root);
+    await store.put('a/b', Buffer.from('x'));
+    await expect(store.put('a', Buffer.from('y'))).rejects.toThrow(/a folder already has that name/);
+    await expect(store.put('a/b/c', Buffer.from('y'))).rejects.toThrow(/a parent of it is a file/);
+    await expect(store.get('a')).rejects.toThrow(/is a directory, not a blob/);
+    await expect(store.delete('a')).rejects.toThrow(/it is a folder/);
+    expect(await store.stat('a')).toBeNull();
+  });
+
+  it('treats a root that does not exist as an empty store', async () => {
+    const store = new LocalStore(join(await tempDir(), 'nope'));
+    expect(await store.stat('x')).toBeNull();
+    await expect(store.get('x')).rejects.toThrow(/not found in local store/);
+    const keys: string[] = [];
+    for await (const info of store.list('')) keys.push(info.key);
+    expect(keys).toEqual([]);
+    await store.delete('x');
+  });
+});
