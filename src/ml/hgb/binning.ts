@@ -7,10 +7,10 @@
  * feature has missing values). Bin i holds the values x with thresholds[i-1] < x <= thresholds[i].
  *
  * Intentional differences from scikit-learn:
- * - The binned matrix is row-major (all features of a row next to each other), where sklearn's is
- *   column-major. Histograms are built by walking a node's rows in partition order and touching
- *   every feature of each row: one cache line per row instead of one per (row, feature), which is
- *   what makes our histogram loop fast (see histogram.ts). Values are identical.
+ * - The binned matrix is kept twice: row-major (all features of a row next to each other), which
+ *   the histogram loops want (they walk a node's rows and touch every feature of each: one cache
+ *   line per row instead of one per (row, feature)), and column-major like sklearn's, which the
+ *   partition wants (one feature over many rows). n_rows * n_features bytes each.
  * - Categorical features are not supported (no `categorical_features`): the callers one-hot
  *   encode instead.
  */
@@ -23,12 +23,14 @@ export const ALMOST_INF = 1e300;
 /** _BinMapper's default `subsample`: quantiles come from at most this many rows. */
 export const BINNING_SUBSAMPLE = 200_000;
 
-/** A binned dataset: bin of feature f in row i is data[i * nFeatures + f]. */
+/** A binned dataset, in both layouts. */
 export interface BinnedMatrix {
   readonly nRows: number;
   readonly nFeatures: number;
-  /** length nRows * nFeatures, row-major */
-  readonly data: Uint8Array;
+  /** row-major: bin of feature f in row i is rows[i * nFeatures + f] */
+  readonly rows: Uint8Array;
+  /** column-major: bin of feature f in row i is columns[f * nRows + i] */
+  readonly columns: Uint8Array;
 }
 
 /**
@@ -162,8 +164,8 @@ export class BinMapper {
   }
 
   /**
-   * Bin X (which must have the fitted number of columns). `shared` allocates the result in a
-   * SharedArrayBuffer so that histogram workers can read it without a copy.
+   * Bin X (which must have the fitted number of columns). `shared` allocates the result in
+   * SharedArrayBuffers so that worker threads can read it without a copy.
    */
   transform(X: Matrix, shared = false): BinnedMatrix {
     const { nRows, nCols } = X;
@@ -173,16 +175,19 @@ export class BinMapper {
       );
     }
     const size = nRows * nCols;
-    const data = shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
+    const alloc = () => (shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size));
+    const rows = alloc();
+    const columns = alloc();
     const missing = this.missingBin;
     for (let j = 0; j < nCols; j++) {
       const t = this.thresholds[j];
       const off = j * nRows;
       for (let i = 0; i < nRows; i++) {
         const x = X.data[off + i];
-        data[i * nCols + j] = Number.isNaN(x) ? missing : binOf(x, t);
+        columns[off + i] = Number.isNaN(x) ? missing : binOf(x, t);
       }
+      for (let i = 0; i < nRows; i++) rows[i * nCols + j] = columns[off + i];
     }
-    return { nRows, nFeatures: nCols, data };
+    return { nRows, nFeatures: nCols, rows, columns };
   }
 }

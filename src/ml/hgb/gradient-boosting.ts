@@ -36,7 +36,7 @@ import { RandomState } from '../random.js';
 import { BinMapper } from './binning.js';
 import { drawRandomSeed, earlyStoppingEnabled, shouldStop, validationSplit } from './early-stopping.js';
 import { TreeGrower } from './grower.js';
-import { HistogramPool } from './histogram.js';
+import { HistogramPool, rootCountHistograms } from './histogram.js';
 import { baselinePrediction, computeGradients, meanLoss } from './loss.js';
 import { SerialKernels } from './parallel.js';
 import { type TreePredictor, treeFromJSON } from './predictor.js';
@@ -261,7 +261,7 @@ export class HistGradientBoostingRegressor implements Regressor {
     const missingBin = binMapper.missingBin;
     const hasMissing = new Uint8Array(nFeatures);
     for (let i = 0, k = 0; i < n; i++) {
-      for (let f = 0; f < nFeatures; f++, k++) if (binned.data[k] === missingBin) hasMissing[f] = 1;
+      for (let f = 0; f < nFeatures; f++, k++) if (binned.rows[k] === missingBin) hasMissing[f] = 1;
     }
 
     this.baselinePrediction = baselinePrediction(ytrain);
@@ -283,7 +283,6 @@ export class HistGradientBoostingRegressor implements Regressor {
 
     const alloc = (bytes: number) => (threaded ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     const gradients = new Float32Array(alloc(4 * n));
-    const ordered = new Float32Array(alloc(4 * n));
     const partition = new Uint32Array(alloc(4 * n));
     const scratch = new Uint32Array(alloc(4 * n));
     const pool = new HistogramPool(nFeatures, P.maxBins + 1, (P.maxLeafNodes ?? 31) + 2, threaded);
@@ -293,8 +292,8 @@ export class HistGradientBoostingRegressor implements Regressor {
       missingBin,
       nBinsNonMissing: binMapper.nBinsNonMissing,
       hasMissing,
+      rootCounts: rootCountHistograms(binned.columns, n, nFeatures, P.maxBins + 1),
       gradients,
-      ordered,
       partition,
       scratch,
       pool,
@@ -332,7 +331,7 @@ export class HistGradientBoostingRegressor implements Regressor {
         let stop = false;
         if (this.doEarlyStopping || onIteration) {
           if (rawVal && binnedVal) {
-            predictor.addBinnedPredictions(binnedVal.data, nFeatures, missingBin, rawVal);
+            predictor.addBinnedPredictions(binnedVal.rows, nFeatures, missingBin, rawVal);
           }
           const s = scoreIteration();
           if (this.doEarlyStopping) {

@@ -12,7 +12,7 @@
  * row order, so splitting the features between threads changes nothing in the results.
  *
  * The kernels below are self-contained (no imports, no closures, no helpers) because the worker
- * threads of parallel.ts receive them as source text (`fn.toString()`).
+ * threads of workers.ts receive them as source text (`fn.toString()`).
  */
 
 /** Number of float64 in one node's histograms. */
@@ -20,111 +20,129 @@ export function histogramSize(nFeatures: number, nBins: number): number {
   return nFeatures * nBins * 2;
 }
 
-/**
- * Root histograms for features [f0, f1): every row in its natural order with the gradients as
- * they are (sklearn's _build_histogram_root_no_hessian, no indirection through sample indices).
- */
-export function buildRootHistograms(
-  binned: Uint8Array,
-  nFeatures: number,
-  nRows: number,
+/** Histograms of the root for features [f0, f1) of a slot (see makeHistogramKernels). */
+export type RootKernel = (
+  rows: Uint8Array,
   gradients: Float32Array,
+  nRows: number,
+  rootCounts: Float64Array,
   hist: Float64Array,
   offset: number,
-  nBins: number,
-  f0: number,
-  f1: number,
-): void {
-  const stride = nBins * 2;
-  hist.fill(0, offset + f0 * stride, offset + f1 * stride);
-  const nf = f1 - f0;
-  const base = offset + f0 * stride;
-  if (nf === 1) {
-    for (let i = 0, r = f0; i < nRows; i++, r += nFeatures) {
-      const b = base + 2 * binned[r];
-      hist[b] += gradients[i];
-      hist[b + 1] += 1;
-    }
-    return;
-  }
-  for (let i = 0; i < nRows; i++) {
-    const g = gradients[i];
-    const r = i * nFeatures + f0;
-    let h = base;
-    let f = 0;
-    for (; f + 4 <= nf; f += 4, h += 4 * stride) {
-      const b0 = h + 2 * binned[r + f];
-      const b1 = h + stride + 2 * binned[r + f + 1];
-      const b2 = h + 2 * stride + 2 * binned[r + f + 2];
-      const b3 = h + 3 * stride + 2 * binned[r + f + 3];
-      hist[b0] += g;
-      hist[b0 + 1] += 1;
-      hist[b1] += g;
-      hist[b1 + 1] += 1;
-      hist[b2] += g;
-      hist[b2 + 1] += 1;
-      hist[b3] += g;
-      hist[b3 + 1] += 1;
-    }
-    for (; f < nf; f++, h += stride) {
-      const b = h + 2 * binned[r + f];
-      hist[b] += g;
-      hist[b + 1] += 1;
-    }
-  }
-}
+) => void;
 
-/**
- * Histograms of a non-root node for features [f0, f1): its samples are
- * indices[start .. start + count), visited in that order. sklearn first gathers the node's
- * gradients into an "ordered_gradients" array; here the gather is fused into the loop (the
- * gradient is read next to the row's bins), which saves a pass and lets every thread read only
- * shared inputs. The sums and their order are the same.
- */
-export function buildNodeHistograms(
-  binned: Uint8Array,
-  nFeatures: number,
+/** Histograms of a node's samples indices[start .. start+count) for features [f0, f1). */
+export type NodeKernel = (
+  rows: Uint8Array,
   indices: Uint32Array,
   start: number,
   count: number,
   gradients: Float32Array,
   hist: Float64Array,
   offset: number,
+) => void;
+
+/**
+ * Histogram loops specialised for one feature range of a row-major binned matrix: the loop over a
+ * node's samples is unrolled over the features (in blocks of at most 16, one pass over the samples
+ * per block) with every offset a constant, which V8 compiles to noticeably tighter code than a
+ * generic inner loop over features. The source is generated from numbers only (feature counts and
+ * offsets), never from data.
+ *
+ * - node: sklearn's _build_histogram_no_hessian over the node's samples in partition order. sklearn
+ *   first gathers the node's gradients into "ordered_gradients"; here the gather is fused into the
+ *   loop, which saves a pass. The sums and their order are the same.
+ * - root: sklearn's _build_histogram_root_no_hessian: every row in natural order, no indirection.
+ *   The root's counts are the same for every tree, so they are copied from `rootCounts` (see
+ *   rootCountHistograms) and only the gradients are summed.
+ *
+ * Self-contained (no imports, no helpers): worker threads rebuild their kernels from its source.
+ */
+export function makeHistogramKernels(
+  nFeatures: number,
   nBins: number,
   f0: number,
   f1: number,
-): void {
+): { root: RootKernel; node: NodeKernel } {
   const stride = nBins * 2;
-  hist.fill(0, offset + f0 * stride, offset + f1 * stride);
-  const nf = f1 - f0;
-  const base = offset + f0 * stride;
-  const end = start + count;
-  for (let k = start; k < end; k++) {
-    const idx = indices[k];
-    const g = gradients[idx];
-    const r = idx * nFeatures + f0;
-    let h = base;
-    let f = 0;
-    for (; f + 4 <= nf; f += 4, h += 4 * stride) {
-      const b0 = h + 2 * binned[r + f];
-      const b1 = h + stride + 2 * binned[r + f + 1];
-      const b2 = h + 2 * stride + 2 * binned[r + f + 2];
-      const b3 = h + 3 * stride + 2 * binned[r + f + 3];
-      hist[b0] += g;
-      hist[b0 + 1] += 1;
-      hist[b1] += g;
-      hist[b1 + 1] += 1;
-      hist[b2] += g;
-      hist[b2 + 1] += 1;
-      hist[b3] += g;
-      hist[b3 + 1] += 1;
+  const BLOCK = 16;
+  const root: string[] = [
+    `hist.set(rootCounts.subarray(${f0 * stride}, ${f1 * stride}), offset + ${f0 * stride});`,
+  ];
+  const node: string[] = [
+    `hist.fill(0, offset + ${f0 * stride}, offset + ${f1 * stride});`,
+    'const end = start + count;',
+  ];
+  for (let b0 = f0; b0 < f1; b0 += BLOCK) {
+    const b1 = Math.min(f1, b0 + BLOCK);
+    const bins: string[] = [];
+    const sums: string[] = [];
+    const counts: string[] = [];
+    for (let f = b0; f < b1; f++) {
+      bins.push(`const h${f} = offset + ${f * stride} + 2 * rows[r + ${f}];`);
+      sums.push(`hist[h${f}] += g;`);
+      counts.push(`hist[h${f} + 1] += 1;`);
     }
-    for (; f < nf; f++, h += stride) {
-      const b = h + 2 * binned[r + f];
-      hist[b] += g;
-      hist[b + 1] += 1;
-    }
+    root.push(
+      `for (let i = 0, r = 0; i < nRows; i++, r += ${nFeatures}) {`,
+      'const g = gradients[i];',
+      ...bins,
+      ...sums,
+      '}',
+    );
+    node.push(
+      'for (let k = start; k < end; k++) {',
+      'const idx = indices[k];',
+      'const g = gradients[idx];',
+      `const r = idx * ${nFeatures};`,
+      ...bins,
+      ...sums,
+      ...counts,
+      '}',
+    );
   }
+  return {
+    root: new Function(
+      'rows',
+      'gradients',
+      'nRows',
+      'rootCounts',
+      'hist',
+      'offset',
+      root.join('\n'),
+    ) as RootKernel,
+    node: new Function(
+      'rows',
+      'indices',
+      'start',
+      'count',
+      'gradients',
+      'hist',
+      'offset',
+      node.join('\n'),
+    ) as NodeKernel,
+  };
+}
+
+/**
+ * The root's histograms with zero gradient sums and the per-bin counts of all rows: the part of
+ * every tree's root histograms that does not change between trees.
+ */
+export function rootCountHistograms(
+  columns: Uint8Array,
+  nRows: number,
+  nFeatures: number,
+  nBins: number,
+): Float64Array {
+  const stride = nBins * 2;
+  const out = new Float64Array(nFeatures * stride);
+  const counts = new Uint32Array(nBins);
+  for (let f = 0; f < nFeatures; f++) {
+    counts.fill(0);
+    const col = columns.subarray(f * nRows, (f + 1) * nRows);
+    for (let i = 0; i < nRows; i++) counts[col[i]]++;
+    for (let b = 0; b < nBins; b++) out[f * stride + 2 * b + 1] = counts[b];
+  }
+  return out;
 }
 
 /**

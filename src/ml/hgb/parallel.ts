@@ -5,15 +5,15 @@
 import type { BinnedMatrix } from './binning.js';
 import type { SplitRequest, TreeKernels } from './grower.js';
 import {
-  buildNodeHistograms,
-  buildRootHistograms,
   type HistogramPool,
+  makeHistogramKernels,
+  type NodeKernel,
+  type RootKernel,
   subtractHistograms,
 } from './histogram.js';
 import {
   FEATURE_RESULT_SIZE,
   findFeatureSplit,
-  MIN_HESSIAN_TO_SPLIT,
   pickBestSplit,
   type SplitInfo,
   splitIndices,
@@ -27,6 +27,8 @@ export interface KernelData {
   missingBin: number;
   nBinsNonMissing: Uint32Array;
   hasMissing: Uint8Array;
+  /** the root's per-bin counts (rootCountHistograms) */
+  rootCounts: Float64Array;
   /** gradients of the current iteration */
   gradients: Float32Array;
   partition: Uint32Array;
@@ -45,9 +47,10 @@ export function findFeatureSplits(
   f0: number,
   f1: number,
 ): void {
+  const hist = d.pool.data;
   for (let f = f0; f < f1; f++) {
     findFeatureSplit(
-      d.pool.data,
+      hist,
       r.hist,
       f,
       d.nBins,
@@ -55,11 +58,9 @@ export function findFeatureSplits(
       d.hasMissing[f],
       r.nSamples,
       r.sumGradients,
-      r.sumHessians,
       r.value,
       d.l2,
       d.minSamplesLeaf,
-      MIN_HESSIAN_TO_SPLIT,
       results,
       f * FEATURE_RESULT_SIZE,
     );
@@ -74,8 +75,8 @@ export function resolveSplit(d: KernelData, r: SplitRequest, results: Float64Arr
 /** Stable partition of a node's samples by a split (shared by both runners). */
 export function partitionNode(d: KernelData, start: number, count: number, split: SplitInfo): number {
   return splitIndices(
-    d.binned.data,
-    d.binned.nFeatures,
+    d.binned.columns,
+    d.binned.nRows,
     d.partition,
     start,
     count,
@@ -87,17 +88,38 @@ export function partitionNode(d: KernelData, start: number, count: number, split
   );
 }
 
+/** Histograms of a node's smaller child and, by subtraction, of the larger one, for features [f0, f1). */
+export function childHistograms(
+  d: KernelData,
+  node: NodeKernel,
+  start: number,
+  count: number,
+  smallHist: number,
+  parentHist: number,
+  f0: number,
+  f1: number,
+): void {
+  const hist = d.pool.data;
+  node(d.binned.rows, d.partition, start, count, d.gradients, hist, smallHist);
+  subtractHistograms(hist, parentHist, smallHist, d.nBins, f0, f1);
+}
+
 export class SerialKernels implements TreeKernels {
   private readonly results: Float64Array;
+  private readonly rootKernel: RootKernel;
+  private readonly nodeKernel: NodeKernel;
 
   constructor(private readonly d: KernelData) {
-    this.results = new Float64Array(d.binned.nFeatures * FEATURE_RESULT_SIZE);
+    const nF = d.binned.nFeatures;
+    this.results = new Float64Array(nF * FEATURE_RESULT_SIZE);
+    const k = makeHistogramKernels(nF, d.nBins, 0, nF);
+    this.rootKernel = k.root;
+    this.nodeKernel = k.node;
   }
 
   root(request: SplitRequest): void {
-    const { binned, gradients, pool, nBins } = this.d;
-    const nF = binned.nFeatures;
-    buildRootHistograms(binned.data, nF, binned.nRows, gradients, pool.data, request.hist, nBins, 0, nF);
+    const { binned, gradients, pool, rootCounts } = this.d;
+    this.rootKernel(binned.rows, gradients, binned.nRows, rootCounts, pool.data, request.hist);
     this.split(request);
   }
 
@@ -109,22 +131,7 @@ export class SerialKernels implements TreeKernels {
     left: SplitRequest | null,
     right: SplitRequest | null,
   ): void {
-    const { binned, gradients, partition, pool, nBins } = this.d;
-    const nF = binned.nFeatures;
-    buildNodeHistograms(
-      binned.data,
-      nF,
-      partition,
-      start,
-      count,
-      gradients,
-      pool.data,
-      smallHist,
-      nBins,
-      0,
-      nF,
-    );
-    subtractHistograms(pool.data, parentHist, smallHist, nBins, 0, nF);
+    childHistograms(this.d, this.nodeKernel, start, count, smallHist, parentHist, 0, this.d.binned.nFeatures);
     if (left) this.split(left);
     if (right) this.split(right);
   }

@@ -17,7 +17,10 @@
  * Not supported (intentionally): categorical splits, monotonic and interaction constraints.
  */
 
-/** sklearn's TreeGrower default; not a parameter of HistGradientBoostingRegressor. */
+/**
+ * sklearn's TreeGrower default; not a parameter of HistGradientBoostingRegressor. With constant
+ * hessians it only matters for the root check in the grower (see findFeatureSplit).
+ */
 export const MIN_HESSIAN_TO_SPLIT = 1e-3;
 /** sklearn's min_gain_to_split, fixed at 0 by the estimators. */
 export const MIN_GAIN_TO_SPLIT = 0;
@@ -53,10 +56,16 @@ export function computeNodeValue(sumGradient: number, sumHessian: number, l2: nu
  * out[outOffset .. outOffset + FEATURE_RESULT_SIZE). gain -1 means no valid split.
  * Self-contained (no helpers) so that worker threads can run it from its source text.
  *
- * Bins that hold no sample and a zero gradient sum are skipped: adding them changes no running
- * sum, so the candidate they would give has the same gain as the previous one and cannot win (a
- * win needs a strictly greater gain). Bins with count 0 but a non-zero sum, which subtraction
- * leaves behind as rounding residue, are not skipped, since sklearn adds that residue.
+ * Equivalent to sklearn's _find_best_bin_to_split_left_to_right / _right_to_left with
+ * hessians_are_constant, with three shortcuts that change no result:
+ * - the hessian sums are the counts, and a node's sum of hessians is its sample count (exact
+ *   integers in float64), so one running count serves as both;
+ * - min_hessian_to_split (1e-3) cannot bind: both sides already hold >= min_samples_leaf >= 1
+ *   samples, hence a hessian sum >= 1;
+ * - bins holding no sample and a zero gradient sum are skipped: adding them changes no running
+ *   sum, so the candidate they would give repeats the previous one, which cannot win again (a win
+ *   needs a strictly greater gain). Bins with count 0 but a non-zero sum, which subtraction leaves
+ *   as rounding residue, are not skipped: sklearn adds that residue, so do we.
  */
 export function findFeatureSplit(
   hist: Float64Array,
@@ -67,11 +76,9 @@ export function findFeatureSplit(
   hasMissing: number,
   nSamples: number,
   sumGradients: number,
-  sumHessians: number,
   value: number,
   l2: number,
   minSamplesLeaf: number,
-  minHessianToSplit: number,
   out: Float64Array,
   outOffset: number,
 ): void {
@@ -81,40 +88,32 @@ export function findFeatureSplit(
   let bestBin = 0;
   let bestMissingLeft = 0;
   let bestSgL = 0;
-  let bestShL = 0;
   let bestNL = 0;
 
-  // Left to right: bins 0 .. end-1 go left; missing values (bin nBins-1) go right. `end` lets the
-  // last non-missing bin go left only when there are missing values to send right.
-  const end = nBinsNonMissing - 1 + hasMissing;
+  // Left to right: bins 0 .. end-1 go left; missing values (the last bin) go right. The last
+  // non-missing bin may go left only when there are missing values to send right.
+  const end = h + 2 * (nBinsNonMissing - 1 + hasMissing);
   let sgL = 0;
-  let shL = 0;
   let nL = 0;
-  for (let b = 0; b < end; b++) {
-    const g = hist[h + 2 * b];
-    const c = hist[h + 2 * b + 1];
+  for (let k = h; k < end; k += 2) {
+    const g = hist[k];
+    const c = hist[k + 1];
     if (c === 0 && g === 0) continue;
     nL += c;
-    const nR = nSamples - nL;
-    shL += c;
-    const shR = sumHessians - shL;
     sgL += g;
-    const sgR = sumGradients - sgL;
     if (nL < minSamplesLeaf) continue;
+    const nR = nSamples - nL;
     if (nR < minSamplesLeaf) break;
-    if (shL < minHessianToSplit) continue;
-    if (shR < minHessianToSplit) break;
-    const vL = -sgL / (shL + l2 + 1e-15);
-    const vR = -sgR / (shR + l2 + 1e-15);
+    const sgR = sumGradients - sgL;
+    const vL = -sgL / (nL + l2 + 1e-15);
+    const vR = -sgR / (nR + l2 + 1e-15);
     let gain = lossCurrentNode;
     gain -= sgL * vL;
     gain -= sgR * vR;
     if (gain > bestGain && gain > 0) {
       bestGain = gain;
-      bestBin = b;
-      bestMissingLeft = 0;
+      bestBin = (k - h) >> 1;
       bestSgL = sgL;
-      bestShL = shL;
       bestNL = nL;
     }
   }
@@ -122,33 +121,27 @@ export function findFeatureSplit(
   if (hasMissing) {
     // Right to left: bins b+1 .. nBinsNonMissing-1 go right, missing values go left.
     let sgR = 0;
-    let shR = 0;
     let nR = 0;
-    for (let b = nBinsNonMissing - 2; b >= 0; b--) {
-      const g = hist[h + 2 * (b + 1)];
-      const c = hist[h + 2 * (b + 1) + 1];
+    for (let k = h + 2 * (nBinsNonMissing - 1); k > h; k -= 2) {
+      const g = hist[k];
+      const c = hist[k + 1];
       if (c === 0 && g === 0) continue;
       nR += c;
-      const nLeft = nSamples - nR;
-      shR += c;
-      const shLeft = sumHessians - shR;
       sgR += g;
-      const sgLeft = sumGradients - sgR;
       if (nR < minSamplesLeaf) continue;
+      const nLeft = nSamples - nR;
       if (nLeft < minSamplesLeaf) break;
-      if (shR < minHessianToSplit) continue;
-      if (shLeft < minHessianToSplit) break;
-      const vL = -sgLeft / (shLeft + l2 + 1e-15);
-      const vR = -sgR / (shR + l2 + 1e-15);
+      const sgLeft = sumGradients - sgR;
+      const vL = -sgLeft / (nLeft + l2 + 1e-15);
+      const vR = -sgR / (nR + l2 + 1e-15);
       let gain = lossCurrentNode;
       gain -= sgLeft * vL;
       gain -= sgR * vR;
       if (gain > bestGain && gain > 0) {
         bestGain = gain;
-        bestBin = b;
+        bestBin = ((k - h) >> 1) - 1;
         bestMissingLeft = 1;
         bestSgL = sgLeft;
-        bestShL = shLeft;
         bestNL = nLeft;
       }
     }
@@ -158,7 +151,7 @@ export function findFeatureSplit(
   out[outOffset + 1] = bestBin;
   out[outOffset + 2] = bestMissingLeft;
   out[outOffset + 3] = bestSgL;
-  out[outOffset + 4] = bestShL;
+  out[outOffset + 4] = bestNL;
   out[outOffset + 5] = bestNL;
 }
 
@@ -216,11 +209,17 @@ export function emptySplitInfo(): SplitInfo {
  * Apply a split to indices[start .. start + count): the samples going left first, then those
  * going right, each group in its original order (sklearn's split_indices is stable too, whatever
  * its thread count). Returns the number of samples going left. `scratch` holds the right side
- * temporarily and must have room for `count` entries.
+ * temporarily and must have room for `count` entries. Reads the column-major bins.
+ *
+ * A sample goes left when its bin is <= `bin`, or when it is missing and missing values go left.
+ * Since the missing-value bin is the largest bin, "goes right" is bin < v < upper with upper the
+ * missing bin (missing go left) or one past it (missing go right): computed without a branch,
+ * because the direction of each sample is unpredictable and mispredicted branches would cost
+ * more than the rest of the loop.
  */
 export function splitIndices(
-  binned: Uint8Array,
-  nFeatures: number,
+  columns: Uint8Array,
+  nRows: number,
   indices: Uint32Array,
   start: number,
   count: number,
@@ -230,14 +229,20 @@ export function splitIndices(
   missingBin: number,
   scratch: Uint32Array,
 ): number {
+  const col = feature * nRows;
+  const upper = missingGoToLeft ? missingBin : missingBin + 1;
   let nLeft = 0;
   let nRight = 0;
   const end = start + count;
   for (let k = start; k < end; k++) {
     const idx = indices[k];
-    const v = binned[idx * nFeatures + feature];
-    if (v <= bin || (missingGoToLeft && v === missingBin)) indices[start + nLeft++] = idx;
-    else scratch[nRight++] = idx;
+    const v = columns[col + idx];
+    const right = ((bin - v) >>> 31) & ((v - upper) >>> 31);
+    // Both writes always happen; only the counters decide which one is kept.
+    indices[start + nLeft] = idx;
+    scratch[nRight] = idx;
+    nRight += right;
+    nLeft += right ^ 1;
   }
   indices.set(scratch.subarray(0, nRight), start + nLeft);
   return nLeft;

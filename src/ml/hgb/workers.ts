@@ -17,9 +17,15 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { SplitRequest, TreeKernels } from './grower.js';
-import { buildNodeHistograms, buildRootHistograms, subtractHistograms } from './histogram.js';
-import { findFeatureSplits, type KernelData, partitionNode, resolveSplit } from './parallel.js';
-import { FEATURE_RESULT_SIZE, findFeatureSplit, MIN_HESSIAN_TO_SPLIT, type SplitInfo } from './splitting.js';
+import { makeHistogramKernels, type NodeKernel, type RootKernel, subtractHistograms } from './histogram.js';
+import {
+  childHistograms,
+  findFeatureSplits,
+  type KernelData,
+  partitionNode,
+  resolveSplit,
+} from './parallel.js';
+import { FEATURE_RESULT_SIZE, findFeatureSplit, type SplitInfo } from './splitting.js';
 
 /** Below this many (samples x features) per fit, threads cost more than they save. */
 const MIN_FIT_WORK = 50_000;
@@ -55,7 +61,8 @@ export function shouldUseThreads(nThreads: number, nRows: number, nFeatures: num
 interface WorkerSetup {
   control: SharedArrayBuffer;
   args: SharedArrayBuffer;
-  binned: Uint8Array;
+  rows: Uint8Array;
+  rootCounts: Float64Array;
   nFeatures: number;
   nRows: number;
   nBins: number;
@@ -67,7 +74,6 @@ interface WorkerSetup {
   hasMissing: Uint8Array;
   l2: number;
   minSamplesLeaf: number;
-  minHessianToSplit: number;
   resultSize: number;
   f0: number;
   f1: number;
@@ -77,8 +83,7 @@ interface WorkerSetup {
 }
 
 interface Kernels {
-  root: typeof buildRootHistograms;
-  node: typeof buildNodeHistograms;
+  make: typeof makeHistogramKernels;
   sub: typeof subtractHistograms;
   split: typeof findFeatureSplit;
 }
@@ -96,11 +101,11 @@ function workerMain(wt: typeof import('node:worker_threads'), K: Kernels): void 
     const args = new Float64Array(s.args);
     const S = s.slots;
     const R = s.resultSize;
+    const hk = K.make(s.nFeatures, s.nBins, s.f0, s.f1);
     const findSplits = (a: number, slot: number): void => {
       const hist = args[a];
       const nSamples = args[a + 1];
       const sumG = args[a + 2];
-      const sumH = args[a + 3];
       const value = args[a + 4];
       const base = slot * s.nFeatures * R;
       for (let f = s.f0; f < s.f1; f++) {
@@ -113,11 +118,9 @@ function workerMain(wt: typeof import('node:worker_threads'), K: Kernels): void 
           s.hasMissing[f],
           nSamples,
           sumG,
-          sumH,
           value,
           s.l2,
           s.minSamplesLeaf,
-          s.minHessianToSplit,
           s.results,
           base + f * R,
         );
@@ -143,24 +146,12 @@ function workerMain(wt: typeof import('node:worker_threads'), K: Kernels): void 
       }
       try {
         if (op === s.ops.root) {
-          K.root(s.binned, s.nFeatures, s.nRows, s.gradients, s.hist, args[0], s.nBins, s.f0, s.f1);
+          hk.root(s.rows, s.gradients, s.nRows, s.rootCounts, s.hist, args[0]);
           findSplits(0, 0);
         } else if (op === s.ops.children) {
           const small = ctl[S.SMALL];
           const parent = ctl[S.PARENT];
-          K.node(
-            s.binned,
-            s.nFeatures,
-            s.partition,
-            ctl[S.START],
-            ctl[S.COUNT],
-            s.gradients,
-            s.hist,
-            small,
-            s.nBins,
-            s.f0,
-            s.f1,
-          );
+          hk.node(s.rows, s.partition, ctl[S.START], ctl[S.COUNT], s.gradients, s.hist, small);
           K.sub(s.hist, parent, small, s.nBins, s.f0, s.f1);
           if (ctl[S.HAS_LEFT]) findSplits(0, 0);
           if (ctl[S.HAS_RIGHT]) findSplits(s.ops.requestArgs, 1);
@@ -179,8 +170,7 @@ let workerSource: string | null = null;
 function source(): string {
   if (workerSource === null) {
     workerSource = [
-      `const K = { root: (${buildRootHistograms.toString()}),`,
-      ` node: (${buildNodeHistograms.toString()}),`,
+      `const K = { make: (${makeHistogramKernels.toString()}),`,
       ` sub: (${subtractHistograms.toString()}),`,
       ` split: (${findFeatureSplit.toString()}) };`,
       `(${workerMain.toString()})(require('node:worker_threads'), K);`,
@@ -230,6 +220,10 @@ export class ParallelKernels implements TreeKernels {
   private readonly serialResults: Float64Array;
   private poolData: Float64Array | null = null;
   private closed = false;
+  /** kernels for the calling thread's features [0, ranges[1]) */
+  private readonly own: { root: RootKernel; node: NodeKernel };
+  /** kernels for all features, for nodes too small to share */
+  private readonly all: { root: RootKernel; node: NodeKernel };
 
   constructor(
     private readonly d: KernelData,
@@ -242,6 +236,8 @@ export class ParallelKernels implements TreeKernels {
     this.args = new Float64Array(new SharedArrayBuffer(2 * REQUEST_ARGS * 8));
     this.results = new Float64Array(new SharedArrayBuffer(2 * nF * FEATURE_RESULT_SIZE * 8));
     this.serialResults = new Float64Array(nF * FEATURE_RESULT_SIZE);
+    this.own = makeHistogramKernels(nF, d.nBins, 0, this.ranges[1]);
+    this.all = makeHistogramKernels(nF, d.nBins, 0, nF);
     this.workers = takeWorkers(nT - 1);
     this.setup();
   }
@@ -255,7 +251,8 @@ export class ParallelKernels implements TreeKernels {
       const setup: WorkerSetup = {
         control: this.ctl.buffer as SharedArrayBuffer,
         args: this.args.buffer as SharedArrayBuffer,
-        binned: d.binned.data,
+        rows: d.binned.rows,
+        rootCounts: d.rootCounts,
         nFeatures: d.binned.nFeatures,
         nRows: d.binned.nRows,
         nBins: d.nBins,
@@ -267,7 +264,6 @@ export class ParallelKernels implements TreeKernels {
         hasMissing: d.hasMissing,
         l2: d.l2,
         minSamplesLeaf: d.minSamplesLeaf,
-        minHessianToSplit: MIN_HESSIAN_TO_SPLIT,
         resultSize: FEATURE_RESULT_SIZE,
         f0: this.ranges[i + 1],
         f1: this.ranges[i + 2],
@@ -318,21 +314,11 @@ export class ParallelKernels implements TreeKernels {
   }
 
   root(request: SplitRequest): void {
-    const { binned, gradients, pool, nBins } = this.d;
+    const { binned, gradients, pool, rootCounts } = this.d;
     const f1 = this.ranges[1];
     this.setRequest(0, request);
     this.dispatch(OP_ROOT);
-    buildRootHistograms(
-      binned.data,
-      binned.nFeatures,
-      binned.nRows,
-      gradients,
-      pool.data,
-      request.hist,
-      nBins,
-      0,
-      f1,
-    );
+    this.own.root(binned.rows, gradients, binned.nRows, rootCounts, pool.data, request.hist);
     const results = this.resultsFor(0);
     findFeatureSplits(this.d, request, results, 0, f1);
     this.finish();
@@ -347,24 +333,10 @@ export class ParallelKernels implements TreeKernels {
     left: SplitRequest | null,
     right: SplitRequest | null,
   ): void {
-    const { binned, gradients, partition, pool, nBins } = this.d;
-    const nF = binned.nFeatures;
+    const nF = this.d.binned.nFeatures;
     if (count * nF < MIN_NODE_WORK) {
       // Small node: not worth waking the workers.
-      buildNodeHistograms(
-        binned.data,
-        nF,
-        partition,
-        start,
-        count,
-        gradients,
-        pool.data,
-        smallHist,
-        nBins,
-        0,
-        nF,
-      );
-      subtractHistograms(pool.data, parentHist, smallHist, nBins, 0, nF);
+      childHistograms(this.d, this.all.node, start, count, smallHist, parentHist, 0, nF);
       for (const r of [left, right]) {
         if (!r) continue;
         findFeatureSplits(this.d, r, this.serialResults, 0, nF);
@@ -383,20 +355,7 @@ export class ParallelKernels implements TreeKernels {
     if (right) this.setRequest(1, right);
     this.dispatch(OP_CHILDREN);
     const f1 = this.ranges[1];
-    buildNodeHistograms(
-      binned.data,
-      nF,
-      partition,
-      start,
-      count,
-      gradients,
-      pool.data,
-      smallHist,
-      nBins,
-      0,
-      f1,
-    );
-    subtractHistograms(pool.data, parentHist, smallHist, nBins, 0, f1);
+    childHistograms(this.d, this.own.node, start, count, smallHist, parentHist, 0, f1);
     if (left) findFeatureSplits(this.d, left, this.resultsFor(0), 0, f1);
     if (right) findFeatureSplits(this.d, right, this.resultsFor(1), 0, f1);
     this.finish();

@@ -35,7 +35,7 @@ describe('BinMapper against scikit-learn 1.2.1 _BinMapper', () => {
       const binned = bm.transform(X);
       const F = X.nCols;
       const column = (j: number, rows: number) =>
-        Array.from({ length: rows }, (_, i) => binned.data[i * F + j]);
+        Array.from({ length: rows }, (_, i) => binned.rows[i * F + j]);
       for (const [j, col] of (c.binned ?? []).entries()) {
         expect(column(j, X.nRows), `bins of column ${j}`).toEqual(col);
       }
@@ -43,7 +43,7 @@ describe('BinMapper against scikit-learn 1.2.1 _BinMapper', () => {
       if (c.bin_counts) {
         c.bin_counts.forEach((counts, j) => {
           const got = new Array(256).fill(0);
-          for (let i = 0; i < X.nRows; i++) got[binned.data[i * F + j]]++;
+          for (let i = 0; i < X.nRows; i++) got[binned.rows[i * F + j]]++;
           expect(got, `bin counts of column ${j}`).toEqual(counts);
         });
       }
@@ -66,7 +66,7 @@ describe('binning rules', () => {
     const t = Float64Array.of(1.5, 2.5);
     expect([binOf(1, t), binOf(1.5, t), binOf(2, t), binOf(2.5, t), binOf(9, t)]).toEqual([0, 0, 1, 1, 2]);
     const bm = new BinMapper(256).fit(fromColumns([[1, 2, Number.NaN, 3]]), new RandomState(0));
-    expect(Array.from(bm.transform(fromColumns([[Number.NaN, 1, 3]])).data)).toEqual([255, 0, 2]);
+    expect(Array.from(bm.transform(fromColumns([[Number.NaN, 1, 3]])).rows)).toEqual([255, 0, 2]);
   });
 
   it('never produces an infinite threshold: +inf data clips to ALMOST_INF', () => {
