@@ -16,7 +16,7 @@ import {
   parseDvcFile,
   writeDvcFile,
 } from './dvcfile.js';
-import { ignoreInGit, isGitTracked } from './gitignore.js';
+import { ignoreInGit, isGitIgnored, isGitTracked } from './gitignore.js';
 import { DvcIgnore } from './ignore.js';
 import { defaultHashJobs, mapLimitAll } from './pool.js';
 import { type Repo, repoPath } from './repo.js';
@@ -74,6 +74,9 @@ export async function add(repo: Repo, path: string, cwd = process.cwd()): Promis
     );
   }
   const dvcFile = abs + DVC_FILE_SUFFIX;
+  if (isGitIgnored(repo.gitRoot, dvcFile)) {
+    throw new InvalidInputError(`bad DVC file name '${rel}${DVC_FILE_SUFFIX}' is git-ignored.`);
+  }
   let previous: DvcFile | null = null;
   if (existsSync(dvcFile)) {
     previous = parseDvcFile(await readFile(dvcFile, 'utf8'), dvcFile);

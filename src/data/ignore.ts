@@ -151,6 +151,24 @@ export class IgnoreRules {
     }
     return null;
   }
+
+  /** Is `relPath` (relative to this file's directory) ignored by these rules alone? */
+  ignores(relPath: string, isDir: boolean): boolean {
+    return ignoredWithParents(relPath, isDir, (p, d) => this.decide(p, d) === true);
+  }
+}
+
+/** DvcIgnorePatterns._ignore: a path is ignored if it or one of its parent directories is. */
+function ignoredWithParents(
+  relPath: string,
+  isDir: boolean,
+  decide: (path: string, isDir: boolean) => boolean,
+): boolean {
+  const parts = relPath.split('/');
+  for (let i = 1; i <= parts.length; i++) {
+    if (decide(parts.slice(0, i).join('/'), isDir || i < parts.length)) return true;
+  }
+  return false;
 }
 
 /**
@@ -181,13 +199,8 @@ export class DvcIgnore {
 
   /** `relPath`: '/'-separated, relative to the repository root. */
   ignores(relPath: string, isDir: boolean): boolean {
-    const parts = relPath.split('/');
-    if (parts.some((part) => BUILTIN_IGNORED.has(part))) return true;
-    // DvcIgnorePatterns._ignore: a path is ignored if it or one of its parent directories is.
-    for (let i = 1; i <= parts.length; i++) {
-      if (this.decide(parts.slice(0, i).join('/'), isDir || i < parts.length)) return true;
-    }
-    return false;
+    if (relPath.split('/').some((part) => BUILTIN_IGNORED.has(part))) return true;
+    return ignoredWithParents(relPath, isDir, (p, d) => this.decide(p, d));
   }
 
   private decide(path: string, isDir: boolean): boolean {
