@@ -73,6 +73,9 @@ function levelOf(flags: {
 }
 
 const json = (io: Io, value: unknown) => io.out(JSON.stringify(value));
+const lines = (io: Io, text: string) => {
+  for (const l of text.split('\n')) io.out(l);
+};
 
 /** The command actions, callable in-process. */
 export const dataCommands = {
@@ -113,7 +116,7 @@ export const dataCommands = {
       if (Object.keys(st).length > 0) {
         // `-c` indents by one tab; `-r` alone does not [dvc commands/status.py]
         for (const l of formatStatus(st, flags.cloud ? 1 : 0)) io.out(l);
-      } else if (outs.length === 0) io.out(EMPTY_PROJECT_MSG);
+      } else if (outs.length === 0) lines(io, EMPTY_PROJECT_MSG);
       else io.out(inSyncMsg(flags.remote ?? repo.config.defaultRemote));
       return;
     }
@@ -124,7 +127,7 @@ export const dataCommands = {
       return;
     }
     if (Object.keys(status).length > 0) for (const l of formatStatus(status)) io.out(l);
-    else io.out(stages === 0 ? EMPTY_PROJECT_MSG : UP_TO_DATE_MSG);
+    else lines(io, stages === 0 ? EMPTY_PROJECT_MSG : UP_TO_DATE_MSG);
   },
 
   async push(targets: string[], flags: TransferFlags, io: Io): Promise<void> {

@@ -71,14 +71,15 @@ export async function remoteRemove(
 ): Promise<void> {
   const n = checkRemoteName(name);
   const level = opts.level ?? 'repo';
-  await editConfig(dvcDir, level, (data) => {
-    if (!data.named.remote.has(n)) throw new NotFoundError(`remote '${n}' doesn't exist.`);
-    data.named.remote.delete(n);
-  });
-  // like DVC, drop core.remote = name from this level and every level that overrides it
+  const cfg = await DvcConfig.load(dvcDir);
+  if (!cfg.merged.named.remote.has(n)) throw new NotFoundError(`remote '${n}' doesn't exist.`);
+  // Like DVC, drop core.remote = name from this level and every level that overrides it; unlike
+  // DVC, also drop the remote's section there (options kept in config.local), which would
+  // otherwise be left without a url and fail validation on every later command.
   for (const l of [...LEVELS].reverse()) {
     await editConfig(dvcDir, l, (data) => {
       if (data.sections.get('core')?.get('remote') === n) data.sections.get('core')!.delete('remote');
+      data.named.remote.delete(n);
     }).catch((e) => {
       // system/global files may be unwritable; only the repository's levels must succeed
       if (l === 'repo' || l === 'local') throw e;
