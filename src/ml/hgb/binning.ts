@@ -34,24 +34,45 @@ export interface BinnedMatrix {
 }
 
 /**
- * Bin thresholds of one feature from its non-missing values, sklearn's _find_binning_thresholds.
- * `values` is sorted in place. With at most `maxBins` distinct values, the thresholds are the
- * midpoints between consecutive distinct values; otherwise they are the maxBins - 1 inner
- * percentiles of np.linspace(0, 100, maxBins + 1) with np.percentile's method="midpoint",
- * reproduced operation for operation (so duplicates are possible and kept, as in sklearn 1.2).
+ * Bin thresholds of one feature, sklearn's _find_binning_thresholds, from its values
+ * x[offset + r] for the rows r in `rows` (or all n rows when `rows` is null); missing values are
+ * ignored. With at most `maxBins` distinct values, the thresholds are the midpoints between
+ * consecutive distinct values; otherwise they are the maxBins - 1 inner percentiles of
+ * np.linspace(0, 100, maxBins + 1) with np.percentile's method="midpoint", reproduced operation
+ * for operation (duplicates are possible and kept, as in sklearn 1.2). Thresholds above
+ * ALMOST_INF are clipped to it.
+ *
+ * The quantile is numpy 1.24's _quantile for method="midpoint" on sorted data without NaN: the
+ * virtual index is the mean of floor and ceil of (n - 1) * q; gamma is 0 when that index is whole
+ * and 0.5 otherwise; and the interpolation is NumPy's _lerp, which for gamma >= 0.5 computes
+ * next - (next - prev) * (1 - gamma).
+ *
+ * Self-contained (no helpers, constants inlined): worker threads run it from its source text.
  */
-export function findBinningThresholds(values: Float64Array, maxBins: number): Float64Array {
-  values.sort();
-  const n = values.length;
+export function columnThresholds(
+  x: Float64Array,
+  offset: number,
+  n: number,
+  rows: Int32Array | null,
+  maxBins: number,
+): Float64Array {
+  const used = rows ? rows.length : n;
+  const values = new Float64Array(used);
+  let m = 0;
+  for (let i = 0; i < used; i++) {
+    const v = x[offset + (rows ? rows[i] : i)];
+    if (!Number.isNaN(v)) values[m++] = v;
+  }
+  const sorted = values.subarray(0, m).sort();
   // np.unique on sorted data: the first of each run of equal values.
   let nDistinct = 0;
-  for (let i = 0; i < n; i++) if (i === 0 || values[i] !== values[i - 1]) nDistinct++;
+  for (let i = 0; i < m; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) nDistinct++;
 
   let thresholds: Float64Array;
   if (nDistinct <= maxBins) {
     const distinct = new Float64Array(nDistinct);
     let k = 0;
-    for (let i = 0; i < n; i++) if (i === 0 || values[i] !== values[i - 1]) distinct[k++] = values[i];
+    for (let i = 0; i < m; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct[k++] = sorted[i];
     thresholds = new Float64Array(Math.max(0, nDistinct - 1));
     // (a + b) then *= 0.5, as sklearn: the sum may overflow to inf, which is then clipped.
     for (let i = 0; i < thresholds.length; i++) thresholds[i] = (distinct[i] + distinct[i + 1]) * 0.5;
@@ -61,35 +82,29 @@ export function findBinningThresholds(values: Float64Array, maxBins: number): Fl
     const step = 100 / maxBins;
     for (let i = 1; i < maxBins; i++) {
       const q = (i * step) / 100; // np.percentile divides q by 100 first
-      thresholds[i - 1] = midpointQuantile(values, q);
+      const pos = (m - 1) * q;
+      const virtual = 0.5 * (Math.floor(pos) + Math.ceil(pos));
+      let prevIndex = Math.floor(virtual);
+      let nextIndex = prevIndex + 1;
+      if (virtual >= m - 1) {
+        prevIndex = m - 1;
+        nextIndex = m - 1;
+      }
+      const gamma = virtual % 1 === 0 ? 0 : 0.5;
+      const prev = sorted[prevIndex];
+      const next = sorted[nextIndex];
+      const diff = next - prev;
+      thresholds[i - 1] = gamma >= 0.5 ? next - diff * (1 - gamma) : prev + diff * gamma;
     }
   }
-  for (let i = 0; i < thresholds.length; i++) if (thresholds[i] > ALMOST_INF) thresholds[i] = ALMOST_INF;
+  // ALMOST_INF (inlined: this function must stay self-contained)
+  for (let i = 0; i < thresholds.length; i++) if (thresholds[i] > 1e300) thresholds[i] = 1e300;
   return thresholds;
 }
 
-/**
- * np.quantile(sorted, q, method="midpoint") for sorted data without NaN (numpy 1.24
- * lib/function_base.py `_quantile`): the virtual index is the mean of floor and ceil of
- * (n - 1) * q; gamma is 0 when that index is whole and 0.5 otherwise; and the interpolation is
- * NumPy's _lerp, which for gamma >= 0.5 computes next - (next - prev) * (1 - gamma).
- */
-function midpointQuantile(sorted: Float64Array, q: number): number {
-  const n = sorted.length;
-  const pos = (n - 1) * q;
-  const virtual = 0.5 * (Math.floor(pos) + Math.ceil(pos));
-  let prevIndex = Math.floor(virtual);
-  let nextIndex = prevIndex + 1;
-  if (virtual >= n - 1) {
-    prevIndex = n - 1;
-    nextIndex = n - 1;
-  }
-  const gamma = virtual % 1 === 0 ? 0 : 0.5;
-  const prev = sorted[prevIndex];
-  const next = sorted[nextIndex];
-  const diff = next - prev;
-  if (gamma >= 0.5) return next - diff * (1 - gamma);
-  return prev + diff * gamma;
+/** Thresholds of one feature from some of its values (tests and callers with a plain array). */
+export function findBinningThresholds(values: Float64Array, maxBins: number): Float64Array {
+  return columnThresholds(values, 0, values.length, null, maxBins);
 }
 
 /**
@@ -105,6 +120,68 @@ export function binOf(x: number, thresholds: Float64Array): number {
     else left = middle + 1;
   }
   return left;
+}
+
+/**
+ * Bin the values x[offset .. offset + n) of one feature into out[outOffset ..]: NaN to
+ * `missingBin`, anything else to the smallest i with x <= thresholds[i] (sklearn's
+ * _map_col_to_bins). That bin is also the number of thresholds < x, which a fixed-depth search
+ * over the thresholds padded with +Infinity to 2^k - 1 entries finds without unpredictable
+ * branches; thresholds are sorted, so both give the same bin. (If a threshold is NaN, possible only
+ * from infinite data, sorting does not hold and sklearn's own search is used.)
+ * Self-contained (runs in worker threads).
+ */
+export function binColumn(
+  x: Float64Array,
+  offset: number,
+  n: number,
+  thresholds: Float64Array,
+  missingBin: number,
+  out: Uint8Array,
+  outOffset: number,
+): void {
+  const t = thresholds.length;
+  let sorted = true;
+  for (let i = 0; i < t; i++) if (Number.isNaN(thresholds[i])) sorted = false;
+  if (!sorted) {
+    for (let i = 0; i < n; i++) {
+      const v = x[offset + i];
+      let left = 0;
+      let right = t;
+      while (left < right) {
+        const middle = left + ((right - left - 1) >> 1);
+        if (v <= thresholds[middle]) right = middle;
+        else left = middle + 1;
+      }
+      out[outOffset + i] = Number.isNaN(v) ? missingBin : left;
+    }
+    return;
+  }
+  let size = 1;
+  while (size - 1 < t) size *= 2;
+  const padded = new Float64Array(size).fill(Number.POSITIVE_INFINITY);
+  padded.set(thresholds);
+  for (let i = 0; i < n; i++) {
+    const v = x[offset + i];
+    let pos = 0;
+    for (let step = size >> 1; step > 0; step >>= 1) pos += padded[pos + step - 1] < v ? step : 0;
+    out[outOffset + i] = Number.isNaN(v) ? missingBin : pos;
+  }
+}
+
+/** Rows [from, to) of the row-major copy from the column-major bins. Self-contained. */
+export function transposeBins(
+  columns: Uint8Array,
+  rows: Uint8Array,
+  nRows: number,
+  nFeatures: number,
+  from: number,
+  to: number,
+): void {
+  for (let f = 0; f < nFeatures; f++) {
+    const col = f * nRows;
+    for (let i = from, r = from * nFeatures + f; i < to; i++, r += nFeatures) rows[r] = columns[col + i];
+  }
 }
 
 export class BinMapper {
@@ -139,27 +216,28 @@ export class BinMapper {
    * permutation(nRows)[:subsample]. The rng is only consumed in that case, as in sklearn.
    */
   fit(X: Matrix, rng: RandomState): this {
-    const { nRows, nCols } = X;
-    let rows: Int32Array | null = null;
-    if (this.subsample !== null && nRows > this.subsample) {
-      rows = rng.permutation(nRows).subarray(0, this.subsample);
+    const rows = this.subsampleRows(X.nRows, rng);
+    const thresholds: Float64Array[] = [];
+    for (let j = 0; j < X.nCols; j++) {
+      thresholds.push(columnThresholds(X.data, j * X.nRows, X.nRows, rows, this.nBins - 1));
     }
-    const maxBins = this.nBins - 1;
-    const used = rows ? rows.length : nRows;
-    const buf = new Float64Array(used);
-    this.thresholds = [];
-    this.nBinsNonMissing = new Uint32Array(nCols);
-    for (let j = 0; j < nCols; j++) {
-      const off = j * nRows;
-      let k = 0;
-      for (let i = 0; i < used; i++) {
-        const v = X.data[off + (rows ? rows[i] : i)];
-        if (!Number.isNaN(v)) buf[k++] = v; // missing values are ignored for the thresholds
-      }
-      const t = findBinningThresholds(buf.slice(0, k), maxBins);
-      this.thresholds.push(t);
-      this.nBinsNonMissing[j] = t.length + 1;
-    }
+    return this.setThresholds(thresholds);
+  }
+
+  /**
+   * The rows the quantiles come from: all of them (null), or, when there are more than
+   * `subsample`, rng.choice(nRows, subsample, replace=False), which NumPy's legacy RandomState
+   * draws as permutation(nRows)[:subsample]. The rng is only consumed in that case, as in sklearn.
+   */
+  subsampleRows(nRows: number, rng: RandomState): Int32Array | null {
+    if (this.subsample === null || nRows <= this.subsample) return null;
+    return rng.permutation(nRows).subarray(0, this.subsample);
+  }
+
+  /** Install thresholds computed elsewhere (by worker threads, with the same kernel). */
+  setThresholds(thresholds: Float64Array[]): this {
+    this.thresholds = thresholds;
+    this.nBinsNonMissing = Uint32Array.from(thresholds, (t) => t.length + 1);
     return this;
   }
 
@@ -178,16 +256,10 @@ export class BinMapper {
     const alloc = () => (shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size));
     const rows = alloc();
     const columns = alloc();
-    const missing = this.missingBin;
     for (let j = 0; j < nCols; j++) {
-      const t = this.thresholds[j];
-      const off = j * nRows;
-      for (let i = 0; i < nRows; i++) {
-        const x = X.data[off + i];
-        columns[off + i] = Number.isNaN(x) ? missing : binOf(x, t);
-      }
-      for (let i = 0; i < nRows; i++) rows[i * nCols + j] = columns[off + i];
+      binColumn(X.data, j * nRows, nRows, this.thresholds[j], this.missingBin, columns, j * nRows);
     }
+    transposeBins(columns, rows, nRows, nCols, 0, nRows);
     return { nRows, nFeatures: nCols, rows, columns };
   }
 }

@@ -36,11 +36,10 @@ import { RandomState } from '../random.js';
 import { BinMapper } from './binning.js';
 import { drawRandomSeed, earlyStoppingEnabled, shouldStop, validationSplit } from './early-stopping.js';
 import { TreeGrower } from './grower.js';
-import { HistogramPool, rootCountHistograms } from './histogram.js';
-import { baselinePrediction, computeGradients, meanLoss } from './loss.js';
-import { SerialKernels } from './parallel.js';
+import { baselinePrediction } from './loss.js';
+import { type Engine, EngineBuffers, type EngineInput, SerialEngine } from './parallel.js';
 import { type TreePredictor, treeFromJSON } from './predictor.js';
-import { ParallelKernels, shouldUseThreads } from './workers.js';
+import { ParallelEngine, shouldUseThreads } from './workers.js';
 
 const NAME = 'HistGradientBoostingRegressor';
 
@@ -265,50 +264,30 @@ export class HistGradientBoostingRegressor implements Regressor {
     }
 
     this.baselinePrediction = baselinePrediction(ytrain);
-    const raw = new Float64Array(n).fill(this.baselinePrediction);
-    const rawVal = yval ? new Float64Array(yval.length).fill(this.baselinePrediction) : null;
-    const lossScratch = new Float64Array(Math.max(n, yval?.length ?? 0));
-    const trainScores: number[] = [];
-    const validationScores: number[] = [];
-    const scoreIteration = (): { trainLoss: number; validationLoss: number | null } => {
-      const trainLoss = meanLoss(ytrain, raw, lossScratch);
-      const validationLoss = yval && rawVal ? meanLoss(yval, rawVal, lossScratch) : null;
-      return { trainLoss, validationLoss };
-    };
-    if (this.doEarlyStopping) {
-      const s = scoreIteration();
-      trainScores.push(-s.trainLoss);
-      if (s.validationLoss !== null) validationScores.push(-s.validationLoss);
-    }
-
-    const alloc = (bytes: number) => (threaded ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-    const gradients = new Float32Array(alloc(4 * n));
-    const partition = new Uint32Array(alloc(4 * n));
-    const scratch = new Uint32Array(alloc(4 * n));
-    const pool = new HistogramPool(nFeatures, P.maxBins + 1, (P.maxLeafNodes ?? 31) + 2, threaded);
-    const kernelData = {
+    const input: EngineInput = {
       binned,
+      y: ytrain,
+      binnedVal,
+      yval,
       nBins: P.maxBins + 1,
       missingBin,
       nBinsNonMissing: binMapper.nBinsNonMissing,
       hasMissing,
-      rootCounts: rootCountHistograms(binned.columns, n, nFeatures, P.maxBins + 1),
-      gradients,
-      partition,
-      scratch,
-      pool,
       l2: P.l2Regularization,
       minSamplesLeaf: P.minSamplesLeaf,
+      maxLeafNodes: P.maxLeafNodes,
+      baseline: this.baselinePrediction,
     };
-    const kernels = threaded ? new ParallelKernels(kernelData, nThreads) : new SerialKernels(kernelData);
+    const buffers = new EngineBuffers(input, threaded);
+    const engine: Engine = threaded ? new ParallelEngine(buffers, nThreads) : new SerialEngine(buffers);
     const growerData = {
       binned,
       nBinsNonMissing: binMapper.nBinsNonMissing,
       hasMissing,
       thresholds: binMapper.thresholds,
-      gradients,
-      partition,
-      pool,
+      missingBin,
+      partition: engine.partition,
+      pool: engine.pool,
     };
     const growerParams = {
       maxLeafNodes: P.maxLeafNodes,
@@ -317,34 +296,41 @@ export class HistGradientBoostingRegressor implements Regressor {
       shrinkage: P.learningRate,
     };
 
+    // Scores are needed for early stopping (sklearn's train_score_ / validation_score_) and for
+    // the progress callback; the training losses come with the gradients (one pass).
+    const withScores = this.doEarlyStopping || onIteration !== undefined;
+    const trainScores: number[] = [];
+    const validationScores: number[] = [];
     const predictors: TreePredictor[] = [];
     try {
+      let sumGradients = engine.residuals(withScores);
+      if (this.doEarlyStopping) {
+        trainScores.push(-engine.trainLoss());
+        if (useValidation) validationScores.push(-engine.validate(null));
+      }
       for (let iteration = 0; iteration < P.maxIter; iteration++) {
-        computeGradients(ytrain, raw, gradients);
-        for (let i = 0; i < n; i++) partition[i] = i;
-        const grower = new TreeGrower(growerData, growerParams, kernels);
-        grower.grow();
+        engine.resetTree();
+        const grower = new TreeGrower(growerData, growerParams, engine);
+        grower.grow(sumGradients);
         const predictor = grower.makePredictor();
         predictors.push(predictor);
-        grower.updateRawPredictions(raw);
-
+        engine.applyTree(engine.segments, grower.leafSegments(engine.segments));
+        // Gradients for the next tree (unused after the last one) and this iteration's losses.
+        sumGradients = engine.residuals(withScores);
+        if (!withScores) continue;
+        const trainLoss = engine.trainLoss();
+        const validationLoss = useValidation ? engine.validate(predictor) : null;
         let stop = false;
-        if (this.doEarlyStopping || onIteration) {
-          if (rawVal && binnedVal) {
-            predictor.addBinnedPredictions(binnedVal.rows, nFeatures, missingBin, rawVal);
-          }
-          const s = scoreIteration();
-          if (this.doEarlyStopping) {
-            trainScores.push(-s.trainLoss);
-            if (s.validationLoss !== null) validationScores.push(-s.validationLoss);
-            stop = shouldStop(useValidation ? validationScores : trainScores, P.nIterNoChange, P.tol);
-          }
-          onIteration?.({ iteration: iteration + 1, ...s });
+        if (this.doEarlyStopping) {
+          trainScores.push(-trainLoss);
+          if (validationLoss !== null) validationScores.push(-validationLoss);
+          stop = shouldStop(useValidation ? validationScores : trainScores, P.nIterNoChange, P.tol);
         }
+        onIteration?.({ iteration: iteration + 1, trainLoss, validationLoss });
         if (stop) break;
       }
     } finally {
-      if (kernels instanceof ParallelKernels) kernels.close();
+      engine.close();
     }
 
     this.predictors = predictors;

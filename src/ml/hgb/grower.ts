@@ -19,7 +19,54 @@
 import type { BinnedMatrix } from './binning.js';
 import type { HistogramPool } from './histogram.js';
 import { TreePredictor } from './predictor.js';
-import { emptySplitInfo, MIN_HESSIAN_TO_SPLIT, type SplitInfo } from './splitting.js';
+import { emptySplitInfo, MIN_HESSIAN_TO_SPLIT, rightUpperBound, type SplitInfo } from './splitting.js';
+
+/** Numbers per segment in leafSegments()/applySegments(). */
+export const SEGMENT_SIZE = 8;
+
+/**
+ * Add each leaf's value to the raw predictions of its training samples whose partition positions
+ * fall in [from, to) (sklearn's _update_raw_predictions, which adds leaf.value to
+ * raw[sample_indices] leaf by leaf): one addition per sample and tree, so neither the order of
+ * the segments nor their split between threads changes anything. A segment
+ * [start, count, value, feature, bin, upper, rightValue] with feature -1 is a leaf; otherwise its
+ * samples are sent left (value) or right (rightValue) by the same test as partitionChunk.
+ * Self-contained (runs in worker threads).
+ */
+export function applySegments(
+  raw: Float64Array,
+  indices: Uint32Array,
+  columns: Uint8Array,
+  nRows: number,
+  segments: Float64Array,
+  nSegments: number,
+  from: number,
+  to: number,
+): void {
+  for (let s = 0; s < nSegments; s++) {
+    const o = s * 8;
+    const start = segments[o];
+    const end = start + segments[o + 1];
+    const a = Math.max(start, from);
+    const b = Math.min(end, to);
+    if (a >= b) continue;
+    const value = segments[o + 2];
+    const feature = segments[o + 3];
+    if (feature < 0) {
+      for (let k = a; k < b; k++) raw[indices[k]] += value;
+    } else {
+      const col = feature * nRows;
+      const bin = segments[o + 4] | 0;
+      const upper = segments[o + 5] | 0;
+      const rightValue = segments[o + 6];
+      for (let k = a; k < b; k++) {
+        const idx = indices[k];
+        const v = columns[col + idx];
+        raw[idx] += ((bin - v) & (v - upper)) < 0 ? rightValue : value;
+      }
+    }
+  }
+}
 
 /** A node whose best split is wanted: where its histograms are and its sums. */
 export interface SplitRequest {
@@ -75,8 +122,8 @@ export interface GrowerData {
   hasMissing: Uint8Array;
   /** per feature, the bin mapper's thresholds (for the predictor's real-valued thresholds) */
   thresholds: readonly Float64Array[];
-  /** gradients of the current iteration, float32 */
-  gradients: Float32Array;
+  /** index of the missing-value bin */
+  missingBin: number;
   /** sample indices, reordered in place; must hold 0 .. n-1 in order when grow() starts */
   partition: Uint32Array;
   pool: HistogramPool;
@@ -89,6 +136,11 @@ class GrowerNode {
   right: GrowerNode | null = null;
   /** pool offset of the histograms, -1 when none */
   hist = -1;
+  /**
+   * Set on a node split into two leaves without partitioning its samples: its range of the
+   * partition still holds them in the parent's order (see splitNext).
+   */
+  unpartitioned = false;
   constructor(
     readonly depth: number,
     readonly start: number,
@@ -163,13 +215,14 @@ export class TreeGrower {
     private readonly kernels: TreeKernels,
   ) {}
 
-  /** Grow the tree; afterwards leaves() and makePredictor() describe it. */
-  grow(): void {
-    const { gradients, pool } = this.data;
+  /**
+   * Grow the tree from the current gradients, whose sum is given; afterwards leafSegments() and
+   * makePredictor() describe it.
+   */
+  grow(sumGradients: number): void {
+    const { pool } = this.data;
     const n = this.data.binned.nRows;
-    let sumGradients = 0;
-    for (let i = 0; i < n; i++) sumGradients += gradients[i];
-    // hessians[0] * n_samples: the hessian is 1.
+    // sum_hessians = hessians[0] * n_samples: the hessian is 1.
     const root = new GrowerNode(0, 0, n, sumGradients, n, 0);
     this.root = root;
     this.nNodes = 1;
@@ -218,10 +271,20 @@ export class TreeGrower {
     const { maxLeafNodes, maxDepth, minSamplesLeaf } = this.params;
     const node = heapPop(this.heap);
     const split = node.split as SplitInfo;
-    const nLeft = this.kernels.splitIndices(node.start, node.count, split);
-
     const depth = node.depth + 1;
     const nLeafNodes = this.leaves.length + this.heap.length + 2;
+    // When both children are bound to be leaves (the conditions below, known from the split's
+    // counts), their samples need no partition: its only use would be adding the leaf values to
+    // the raw predictions, which applySegments does from the parent's range by testing the split
+    // again. Same result, one pass instead of two.
+    const terminal =
+      (maxLeafNodes !== null && nLeafNodes === maxLeafNodes) ||
+      (maxDepth !== null && depth === maxDepth) ||
+      (split.nSamplesLeft < 2 * minSamplesLeaf && split.nSamplesRight < 2 * minSamplesLeaf);
+    let nLeft = split.nSamplesLeft;
+    if (terminal) node.unpartitioned = true;
+    else nLeft = this.kernels.splitIndices(node.start, node.count, split);
+
     const left = new GrowerNode(
       depth,
       node.start,
@@ -293,14 +356,39 @@ export class TreeGrower {
     }
   }
 
-  /** Add every leaf's value to the raw predictions of its training samples. */
-  updateRawPredictions(raw: Float64Array): void {
-    const { partition } = this.data;
-    for (const leaf of this.leaves) {
-      const end = leaf.start + leaf.count;
-      const v = leaf.value;
-      for (let k = leaf.start; k < end; k++) raw[partition[k]] += v;
-    }
+  /**
+   * Describe where the tree's leaf values go, for applySegments(): one segment per leaf (its range
+   * of the partition and its value) and one per unpartitioned node (its range, its split, and its
+   * two leaf values). The segments tile the partition. Writes them to `out` (SEGMENT_SIZE numbers
+   * each; room for max(1, n / min_samples_leaf) segments suffices) and returns their number.
+   */
+  leafSegments(out: Float64Array): number {
+    let n = 0;
+    const missingBin = this.data.missingBin;
+    const visit = (node: GrowerNode): void => {
+      const o = n * SEGMENT_SIZE;
+      if (node.isLeaf || node.unpartitioned) {
+        out[o] = node.start;
+        out[o + 1] = node.count;
+        n++;
+      }
+      if (node.isLeaf) {
+        out[o + 2] = node.value;
+        out[o + 3] = -1;
+      } else if (node.unpartitioned) {
+        const split = node.split as SplitInfo;
+        out[o + 2] = (node.left as GrowerNode).value;
+        out[o + 3] = split.feature;
+        out[o + 4] = split.bin;
+        out[o + 5] = rightUpperBound(split.missingGoToLeft, missingBin);
+        out[o + 6] = (node.right as GrowerNode).value;
+      } else {
+        visit(node.left as GrowerNode);
+        visit(node.right as GrowerNode);
+      }
+    };
+    visit(this.root as GrowerNode);
+    return n;
   }
 
   get nLeaves(): number {

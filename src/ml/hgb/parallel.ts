@@ -1,16 +1,22 @@
 /**
- * The grower's data kernels (histograms, split search, partition) run on the calling thread.
- * workers.ts spreads the same kernels over threads, feature by feature, with identical results.
+ * The data work of a fit, behind one interface (`Engine`): histograms, split search and partition
+ * for the grower, and the per-iteration passes over all rows (gradients and losses, adding a tree
+ * to the raw predictions, scoring the validation rows). SerialEngine does it on the calling
+ * thread; workers.ts's ParallelEngine spreads the same kernels over threads with identical
+ * results. The engine owns the per-fit buffers.
  */
 import type { BinnedMatrix } from './binning.js';
-import type { SplitRequest, TreeKernels } from './grower.js';
+import { applySegments, SEGMENT_SIZE, type SplitRequest, type TreeKernels } from './grower.js';
 import {
-  type HistogramPool,
+  HistogramPool,
   makeHistogramKernels,
   type NodeKernel,
   type RootKernel,
+  rootCountHistograms,
   subtractHistograms,
 } from './histogram.js';
+import { meanOf, residuals, sumGradients } from './loss.js';
+import { PACKED_NODE_SIZE, predictBinnedPacked, type TreePredictor } from './predictor.js';
 import {
   FEATURE_RESULT_SIZE,
   findFeatureSplit,
@@ -19,48 +25,126 @@ import {
   splitIndices,
 } from './splitting.js';
 
-/** Everything the kernels read or write during one fit. */
-export interface KernelData {
+/** What a fit gives its engine. */
+export interface EngineInput {
   binned: BinnedMatrix;
+  y: Float64Array;
+  /** validation rows, binned with the same mapper, and their targets (early stopping) */
+  binnedVal: BinnedMatrix | null;
+  yval: Float64Array | null;
   /** bins per feature in a histogram, missing-value bin included */
   nBins: number;
   missingBin: number;
   nBinsNonMissing: Uint32Array;
   hasMissing: Uint8Array;
-  /** the root's per-bin counts (rootCountHistograms) */
-  rootCounts: Float64Array;
-  /** gradients of the current iteration */
-  gradients: Float32Array;
-  partition: Uint32Array;
-  /** scratch for splitIndices, as long as partition */
-  scratch: Uint32Array;
-  pool: HistogramPool;
   l2: number;
   minSamplesLeaf: number;
+  maxLeafNodes: number | null;
+  /** the starting raw prediction of every row */
+  baseline: number;
+}
+
+export interface Engine extends TreeKernels {
+  readonly partition: Uint32Array;
+  readonly pool: HistogramPool;
+  /**
+   * Gradients for the next tree from the current raw predictions, and, when `withLoss`, the
+   * per-sample training losses; returns the sum of the gradients.
+   */
+  residuals(withLoss: boolean): number;
+  /** Mean training loss (after residuals(true)). */
+  trainLoss(): number;
+  /** Partition back to 0 .. n-1, before growing a tree. */
+  resetTree(): void;
+  /** Add a grown tree's leaf values to the training rows' raw predictions. */
+  applyTree(segments: Float64Array, nSegments: number): void;
+  /** Add a tree (null: none) to the validation rows' raw predictions; returns their mean loss. */
+  validate(tree: TreePredictor | null): number;
+  /** Buffer for the grower's leafSegments() (room for every leaf). */
+  readonly segments: Float64Array;
+  close(): void;
+}
+
+/** Room for the most leaves a tree can have: each holds >= min_samples_leaf samples. */
+export function maxSegments(nRows: number, minSamplesLeaf: number, maxLeafNodes: number | null): number {
+  const bound = Math.max(1, Math.floor(nRows / minSamplesLeaf) + 1);
+  return maxLeafNodes === null ? bound : Math.min(bound, maxLeafNodes);
+}
+
+/** The buffers of a fit, allocated shared (SharedArrayBuffer) when threads will read them. */
+export class EngineBuffers {
+  readonly n: number;
+  readonly nFeatures: number;
+  readonly y: Float64Array;
+  readonly raw: Float64Array;
+  readonly gradients: Float32Array;
+  readonly losses: Float64Array;
+  readonly partition: Uint32Array;
+  readonly scratch: Uint32Array;
+  readonly segments: Float64Array;
+  readonly rootCounts: Float64Array;
+  readonly pool: HistogramPool;
+  readonly rawVal: Float64Array | null;
+  readonly yval: Float64Array | null;
+  readonly lossesVal: Float64Array | null;
+  readonly tree: Float64Array;
+
+  constructor(
+    readonly input: EngineInput,
+    shared: boolean,
+  ) {
+    const { binned, nBins } = input;
+    const n = binned.nRows;
+    this.n = n;
+    this.nFeatures = binned.nFeatures;
+    // Plain ArrayBuffers when no other thread reads them (a SharedArrayBuffer is not slower, but
+    // there is no reason to share).
+    const buffer = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    const f64 = (len: number) => new Float64Array(buffer(8 * len));
+    this.y = f64(n);
+    this.y.set(input.y);
+    this.raw = f64(n).fill(input.baseline);
+    this.gradients = new Float32Array(buffer(4 * n));
+    this.losses = f64(n);
+    this.partition = new Uint32Array(buffer(4 * n));
+    this.scratch = new Uint32Array(buffer(4 * n));
+    this.segments = f64(SEGMENT_SIZE * maxSegments(n, input.minSamplesLeaf, input.maxLeafNodes));
+    this.rootCounts = rootCountHistograms(binned.columns, n, this.nFeatures, nBins);
+    const slots = (input.maxLeafNodes ?? 31) + 2;
+    this.pool = new HistogramPool(this.nFeatures, nBins, slots, shared);
+    const nVal = input.yval?.length ?? 0;
+    this.yval = input.yval ? f64(nVal) : null;
+    if (this.yval && input.yval) this.yval.set(input.yval);
+    this.rawVal = input.yval ? f64(nVal).fill(input.baseline) : null;
+    this.lossesVal = input.yval ? f64(nVal) : null;
+    const maxNodes = 2 * maxSegments(n, input.minSamplesLeaf, input.maxLeafNodes);
+    this.tree = f64(PACKED_NODE_SIZE * maxNodes);
+  }
 }
 
 /** Best split of features [f0, f1) of a node into results (FEATURE_RESULT_SIZE per feature). */
 export function findFeatureSplits(
-  d: KernelData,
+  b: EngineBuffers,
   r: SplitRequest,
   results: Float64Array,
   f0: number,
   f1: number,
 ): void {
-  const hist = d.pool.data;
+  const { input } = b;
+  const hist = b.pool.data;
   for (let f = f0; f < f1; f++) {
     findFeatureSplit(
       hist,
       r.hist,
       f,
-      d.nBins,
-      d.nBinsNonMissing[f],
-      d.hasMissing[f],
+      input.nBins,
+      input.nBinsNonMissing[f],
+      input.hasMissing[f],
       r.nSamples,
       r.sumGradients,
       r.value,
-      d.l2,
-      d.minSamplesLeaf,
+      input.l2,
+      input.minSamplesLeaf,
       results,
       f * FEATURE_RESULT_SIZE,
     );
@@ -68,29 +152,13 @@ export function findFeatureSplits(
 }
 
 /** Turn the per-feature results into the node's best split. */
-export function resolveSplit(d: KernelData, r: SplitRequest, results: Float64Array): void {
-  pickBestSplit(results, d.binned.nFeatures, r.nSamples, r.sumGradients, r.sumHessians, d.l2, r.out);
-}
-
-/** Stable partition of a node's samples by a split (shared by both runners). */
-export function partitionNode(d: KernelData, start: number, count: number, split: SplitInfo): number {
-  return splitIndices(
-    d.binned.columns,
-    d.binned.nRows,
-    d.partition,
-    start,
-    count,
-    split.feature,
-    split.bin,
-    split.missingGoToLeft,
-    d.missingBin,
-    d.scratch,
-  );
+export function resolveSplit(b: EngineBuffers, r: SplitRequest, results: Float64Array): void {
+  pickBestSplit(results, b.nFeatures, r.nSamples, r.sumGradients, r.sumHessians, b.input.l2, r.out);
 }
 
 /** Histograms of a node's smaller child and, by subtraction, of the larger one, for features [f0, f1). */
 export function childHistograms(
-  d: KernelData,
+  b: EngineBuffers,
   node: NodeKernel,
   start: number,
   count: number,
@@ -99,27 +167,38 @@ export function childHistograms(
   f0: number,
   f1: number,
 ): void {
-  const hist = d.pool.data;
-  node(d.binned.rows, d.partition, start, count, d.gradients, hist, smallHist);
-  subtractHistograms(hist, parentHist, smallHist, d.nBins, f0, f1);
+  const hist = b.pool.data;
+  node(b.input.binned.rows, b.partition, start, count, b.gradients, hist, smallHist);
+  subtractHistograms(hist, parentHist, smallHist, b.input.nBins, f0, f1);
 }
 
-export class SerialKernels implements TreeKernels {
+export class SerialEngine implements Engine {
   private readonly results: Float64Array;
   private readonly rootKernel: RootKernel;
   private readonly nodeKernel: NodeKernel;
 
-  constructor(private readonly d: KernelData) {
-    const nF = d.binned.nFeatures;
+  constructor(private readonly b: EngineBuffers) {
+    const nF = b.nFeatures;
     this.results = new Float64Array(nF * FEATURE_RESULT_SIZE);
-    const k = makeHistogramKernels(nF, d.nBins, 0, nF);
+    const k = makeHistogramKernels(nF, b.input.nBins, 0, nF);
     this.rootKernel = k.root;
     this.nodeKernel = k.node;
   }
 
+  get partition(): Uint32Array {
+    return this.b.partition;
+  }
+  get pool(): HistogramPool {
+    return this.b.pool;
+  }
+  get segments(): Float64Array {
+    return this.b.segments;
+  }
+
   root(request: SplitRequest): void {
-    const { binned, gradients, pool, rootCounts } = this.d;
-    this.rootKernel(binned.rows, gradients, binned.nRows, rootCounts, pool.data, request.hist);
+    const { b } = this;
+    const binned = b.input.binned;
+    this.rootKernel(binned.rows, b.gradients, binned.nRows, b.rootCounts, b.pool.data, request.hist);
     this.split(request);
   }
 
@@ -131,17 +210,73 @@ export class SerialKernels implements TreeKernels {
     left: SplitRequest | null,
     right: SplitRequest | null,
   ): void {
-    childHistograms(this.d, this.nodeKernel, start, count, smallHist, parentHist, 0, this.d.binned.nFeatures);
+    childHistograms(this.b, this.nodeKernel, start, count, smallHist, parentHist, 0, this.b.nFeatures);
     if (left) this.split(left);
     if (right) this.split(right);
   }
 
   private split(request: SplitRequest): void {
-    findFeatureSplits(this.d, request, this.results, 0, this.d.binned.nFeatures);
-    resolveSplit(this.d, request, this.results);
+    findFeatureSplits(this.b, request, this.results, 0, this.b.nFeatures);
+    resolveSplit(this.b, request, this.results);
   }
 
   splitIndices(start: number, count: number, split: SplitInfo): number {
-    return partitionNode(this.d, start, count, split);
+    const { b } = this;
+    const binned = b.input.binned;
+    return splitIndices(
+      binned.columns,
+      binned.nRows,
+      b.partition,
+      b.scratch,
+      start,
+      count,
+      split.feature,
+      split.bin,
+      split.missingGoToLeft,
+      b.input.missingBin,
+    );
   }
+
+  residuals(withLoss: boolean): number {
+    const { b } = this;
+    residuals(b.y, b.raw, b.gradients, b.losses, 0, b.n, withLoss);
+    return sumGradients(b.gradients, 0, b.n, 0);
+  }
+
+  trainLoss(): number {
+    return meanOf(this.b.losses, this.b.n);
+  }
+
+  resetTree(): void {
+    const p = this.b.partition;
+    for (let i = 0; i < p.length; i++) p[i] = i;
+  }
+
+  applyTree(segments: Float64Array, nSegments: number): void {
+    const { b } = this;
+    const binned = b.input.binned;
+    applySegments(b.raw, b.partition, binned.columns, binned.nRows, segments, nSegments, 0, b.n);
+  }
+
+  validate(tree: TreePredictor | null): number {
+    const { b } = this;
+    const val = b.input.binnedVal;
+    if (!val || !b.rawVal || !b.yval || !b.lossesVal) return Number.NaN;
+    const packed = tree ? b.tree : null;
+    if (tree) tree.pack(b.tree);
+    predictBinnedPacked(
+      packed,
+      val.rows,
+      val.nFeatures,
+      b.input.missingBin,
+      b.rawVal,
+      b.yval,
+      b.lossesVal,
+      0,
+      val.nRows,
+    );
+    return meanOf(b.lossesVal, val.nRows);
+  }
+
+  close(): void {}
 }

@@ -31,6 +31,51 @@ export interface TreeArrays {
   count: Uint32Array;
 }
 
+/** Numbers per node in TreePredictor.pack(). */
+export const PACKED_NODE_SIZE = 8;
+
+/**
+ * Rows [start, end) of a row-major binned matrix: add a packed tree's value to raw (sklearn's
+ * predict_binned, for the early-stopping validation rows) and, when `losses` is given, store each
+ * row's loss 0.5 * (raw - y)**2 for the validation score. `tree` null adds nothing (the scores
+ * before the first tree). Self-contained (runs in worker threads).
+ */
+export function predictBinnedPacked(
+  tree: Float64Array | null,
+  rows: Uint8Array,
+  nFeatures: number,
+  missingBin: number,
+  raw: Float64Array,
+  y: Float64Array,
+  losses: Float64Array | null,
+  start: number,
+  end: number,
+): void {
+  for (let i = start; i < end; i++) {
+    if (tree) {
+      const r = i * nFeatures;
+      let o = 0;
+      while (tree[o + 6] === 0) {
+        const b = rows[r + tree[o]];
+        const next =
+          b === missingBin
+            ? tree[o + 2] === 1
+              ? tree[o + 3]
+              : tree[o + 4]
+            : b <= tree[o + 1]
+              ? tree[o + 3]
+              : tree[o + 4];
+        o = next * 8;
+      }
+      raw[i] += tree[o + 5];
+    }
+    if (losses) {
+      const d = raw[i] - y[i];
+      losses[i] = 0.5 * d * d;
+    }
+  }
+}
+
 export class TreePredictor implements TreeArrays {
   readonly feature: Int32Array;
   readonly threshold: Float64Array;
@@ -109,6 +154,25 @@ export class TreePredictor implements TreeArrays {
       }
       out[i] += value[node];
     }
+  }
+
+  /**
+   * The fields binned prediction needs, packed PACKED_NODE_SIZE numbers per node for
+   * predictBinnedPacked (worker threads read it from shared memory). Returns the node count.
+   */
+  pack(out: Float64Array): number {
+    const n = this.nNodes;
+    for (let i = 0; i < n; i++) {
+      const o = i * PACKED_NODE_SIZE;
+      out[o] = this.feature[i];
+      out[o + 1] = this.binThreshold[i];
+      out[o + 2] = this.missingGoToLeft[i];
+      out[o + 3] = this.left[i];
+      out[o + 4] = this.right[i];
+      out[o + 5] = this.value[i];
+      out[o + 6] = this.isLeaf[i];
+    }
+    return n;
   }
 
   /** Plain-JSON form (NaN-safe numbers). */

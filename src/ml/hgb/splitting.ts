@@ -206,44 +206,69 @@ export function emptySplitInfo(): SplitInfo {
 }
 
 /**
- * Apply a split to indices[start .. start + count): the samples going left first, then those
- * going right, each group in its original order (sklearn's split_indices is stable too, whatever
- * its thread count). Returns the number of samples going left. `scratch` holds the right side
- * temporarily and must have room for `count` entries. Reads the column-major bins.
+ * The samples of indices[start .. end) that go left, kept in order at the front of that range;
+ * those that go right, in order, into scratch[start ..]. Returns how many go left. Together with
+ * a copy back (splitIndices, or the threaded partition of workers.ts, which runs this on
+ * consecutive chunks of a node) this is sklearn's split_indices: a stable partition, whatever the
+ * number of threads. Reads the column-major bins. Self-contained (runs in worker threads).
  *
  * A sample goes left when its bin is <= `bin`, or when it is missing and missing values go left.
- * Since the missing-value bin is the largest bin, "goes right" is bin < v < upper with upper the
- * missing bin (missing go left) or one past it (missing go right): computed without a branch,
- * because the direction of each sample is unpredictable and mispredicted branches would cost
- * more than the rest of the loop.
+ * Since the missing-value bin is the largest bin, "goes right" is bin < v < upper, with upper the
+ * missing bin when missing values go left and one past it otherwise: computed without a branch
+ * (the sign bit of (bin - v) & (v - upper)), because each sample's side is unpredictable and
+ * mispredicted branches would cost more than the rest of the loop. Both stores always happen;
+ * only the counters decide which one is kept.
+ */
+export function partitionChunk(
+  columns: Uint8Array,
+  nRows: number,
+  indices: Uint32Array,
+  scratch: Uint32Array,
+  start: number,
+  end: number,
+  feature: number,
+  bin: number,
+  upper: number,
+): number {
+  const col = feature * nRows;
+  let left = start;
+  let right = start;
+  for (let k = start; k < end; k++) {
+    const idx = indices[k];
+    const v = columns[col + idx];
+    const goesRight = ((bin - v) & (v - upper)) >>> 31;
+    indices[left] = idx;
+    scratch[right] = idx;
+    right += goesRight;
+    left += goesRight ^ 1;
+  }
+  return left - start;
+}
+
+/** The `upper` argument of partitionChunk for a split. */
+export function rightUpperBound(missingGoToLeft: boolean, missingBin: number): number {
+  return missingGoToLeft ? missingBin : missingBin + 1;
+}
+
+/**
+ * Apply a split to indices[start .. start + count) on the calling thread: samples going left
+ * first, then those going right, each group in its original order. Returns the left count.
  */
 export function splitIndices(
   columns: Uint8Array,
   nRows: number,
   indices: Uint32Array,
+  scratch: Uint32Array,
   start: number,
   count: number,
   feature: number,
   bin: number,
   missingGoToLeft: boolean,
   missingBin: number,
-  scratch: Uint32Array,
 ): number {
-  const col = feature * nRows;
-  const upper = missingGoToLeft ? missingBin : missingBin + 1;
-  let nLeft = 0;
-  let nRight = 0;
   const end = start + count;
-  for (let k = start; k < end; k++) {
-    const idx = indices[k];
-    const v = columns[col + idx];
-    const right = ((bin - v) >>> 31) & ((v - upper) >>> 31);
-    // Both writes always happen; only the counters decide which one is kept.
-    indices[start + nLeft] = idx;
-    scratch[nRight] = idx;
-    nRight += right;
-    nLeft += right ^ 1;
-  }
-  indices.set(scratch.subarray(0, nRight), start + nLeft);
+  const upper = rightUpperBound(missingGoToLeft, missingBin);
+  const nLeft = partitionChunk(columns, nRows, indices, scratch, start, end, feature, bin, upper);
+  indices.set(scratch.subarray(start, end - nLeft), start + nLeft);
   return nLeft;
 }

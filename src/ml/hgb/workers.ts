@@ -1,36 +1,52 @@
 /**
- * The grower's kernels spread over worker threads by feature: each thread builds the histograms
- * of its own contiguous range of features and searches their best splits; the calling thread takes
- * the first range and then picks the best split among all features. Every feature's sums are made
- * by one thread in row order and the choice among features is made in feature order, so the
- * results are identical for any thread count.
+ * The fit's data work spread over worker threads (ParallelEngine), with results identical to
+ * SerialEngine's for any thread count:
+ * - histograms and split search are split by feature: each thread builds the histograms of its own
+ *   contiguous range of features, in row order, and searches their best splits; the calling thread
+ *   then picks the best split among all features in feature order;
+ * - partitions are split into consecutive chunks, each partitioned stably, then concatenated in
+ *   chunk order (left parts, then right parts): the same order as one stable partition;
+ * - the passes over all rows (gradients and losses, adding a tree to the raw predictions,
+ *   predicting the validation rows) are split into row ranges; each row is computed on its own, and
+ *   the sums that follow (the root's gradient sum, NumPy's pairwise means) are made afterwards on
+ *   the calling thread in row order.
  *
- * Mechanics: the data (binned rows, gradients, partition, histogram pool, per-feature results) live
- * in SharedArrayBuffers. Workers are started once per process and reused across fits; each runs a
- * loop that waits for a new "generation" in a shared Int32Array (spinning briefly, then
- * Atomics.wait), does its share, counts itself done and notifies. Work is only dispatched for nodes
- * big enough to pay for the synchronisation; small nodes run on the calling thread.
+ * Mechanics: every buffer of the fit lives in SharedArrayBuffers (EngineBuffers). Workers are
+ * started once per process and reused across fits; each runs a loop that waits for a new
+ * "generation" in a shared Int32Array (spinning briefly, then Atomics.wait), does its share of
+ * the operation, counts itself done and notifies. Work is only dispatched when it is large enough
+ * to pay for the synchronisation (a few microseconds); smaller work runs on the calling thread.
  *
  * The workers' code is built from the kernels' own source (`fn.toString()`) and started with
  * `new Worker(source, { eval: true })`, which works the same from TypeScript under vitest and from
  * the compiled JavaScript in dist/. The kernels therefore must stay self-contained.
  */
 import { Worker } from 'node:worker_threads';
-import type { SplitRequest, TreeKernels } from './grower.js';
+import { applySegments, type SplitRequest } from './grower.js';
 import { makeHistogramKernels, type NodeKernel, type RootKernel, subtractHistograms } from './histogram.js';
+import { meanOf, residuals, sumGradients } from './loss.js';
 import {
   childHistograms,
+  type Engine,
+  type EngineBuffers,
   findFeatureSplits,
-  type KernelData,
-  partitionNode,
   resolveSplit,
 } from './parallel.js';
-import { FEATURE_RESULT_SIZE, findFeatureSplit, type SplitInfo } from './splitting.js';
+import { predictBinnedPacked, type TreePredictor } from './predictor.js';
+import {
+  FEATURE_RESULT_SIZE,
+  findFeatureSplit,
+  partitionChunk,
+  rightUpperBound,
+  type SplitInfo,
+} from './splitting.js';
 
-/** Below this many (samples x features) per fit, threads cost more than they save. */
+/** Below this many (rows x features) per fit, threads cost more than they save. */
 const MIN_FIT_WORK = 50_000;
-/** Below this many (samples x features) in a node, its work stays on the calling thread. */
+/** Below this many (samples x features) in a node, its histograms stay on the calling thread. */
 const MIN_NODE_WORK = 12_000;
+/** Below this many rows, a pass over rows or a partition stays on the calling thread. */
+const MIN_ROWS = 16_384;
 /** Spin iterations before a waiting thread sleeps in Atomics.wait (tens of microseconds). */
 const SPIN = 20_000;
 
@@ -40,52 +56,71 @@ const OP = 1;
 const DONE = 2;
 const READY = 3;
 const FAILED = 4;
-const START = 5;
-const COUNT = 6;
-const SMALL = 7;
-const PARENT = 8;
-const HAS_LEFT = 9;
-const HAS_RIGHT = 10;
-const CONTROL_SIZE = 16;
+const A0 = 5; // integer arguments A0 .. A0 + 5
+const COUNTS = 16; // per-thread results (left counts of a partition)
+const CONTROL_SIZE = 16 + 64;
 // Operations.
-const OP_ROOT = 1;
-const OP_CHILDREN = 2;
-const OP_EXIT = 3;
-// Float64 arguments: per request [hist, nSamples, sumGradients, sumHessians, value], left then right.
-const REQUEST_ARGS = 5;
+const OP_EXIT = 1;
+const OP_ROOT = 2;
+const OP_CHILDREN = 3;
+const OP_PARTITION = 4;
+const OP_RESIDUALS = 5;
+const OP_APPLY = 6;
+const OP_VALIDATE = 7;
+const OP_RESET = 8;
+// Float64 arguments: per split request [hist, nSamples, sumGradients, value], left then right.
+const REQUEST_ARGS = 4;
 
 export function shouldUseThreads(nThreads: number, nRows: number, nFeatures: number): boolean {
   return nThreads > 1 && nFeatures > 1 && nRows * nFeatures >= MIN_FIT_WORK;
 }
 
+/** Everything a worker needs for a fit (posted once; typed arrays over SharedArrayBuffers). */
 interface WorkerSetup {
-  control: SharedArrayBuffer;
-  args: SharedArrayBuffer;
+  control: Int32Array;
+  args: Float64Array;
+  thread: number;
+  nThreads: number;
+  f0: number;
+  f1: number;
   rows: Uint8Array;
-  rootCounts: Float64Array;
-  nFeatures: number;
+  columns: Uint8Array;
   nRows: number;
+  nFeatures: number;
   nBins: number;
-  gradients: Float32Array;
-  partition: Uint32Array;
-  hist: Float64Array;
-  results: Float64Array;
+  missingBin: number;
   nBinsNonMissing: Uint32Array;
   hasMissing: Uint8Array;
   l2: number;
   minSamplesLeaf: number;
+  rootCounts: Float64Array;
+  gradients: Float32Array;
+  partition: Uint32Array;
+  scratch: Uint32Array;
+  hist: Float64Array;
+  results: Float64Array;
+  y: Float64Array;
+  raw: Float64Array;
+  losses: Float64Array;
+  segments: Float64Array;
+  tree: Float64Array;
+  valRows: Uint8Array | null;
+  yval: Float64Array | null;
+  rawVal: Float64Array | null;
+  lossesVal: Float64Array | null;
   resultSize: number;
-  f0: number;
-  f1: number;
   spin: number;
-  ops: { root: number; children: number; exit: number; requestArgs: number };
-  slots: Record<string, number>;
+  c: Record<string, number>;
 }
 
 interface Kernels {
   make: typeof makeHistogramKernels;
   sub: typeof subtractHistograms;
   split: typeof findFeatureSplit;
+  partition: typeof partitionChunk;
+  residuals: typeof residuals;
+  apply: typeof applySegments;
+  predict: typeof predictBinnedPacked;
 }
 
 /**
@@ -97,70 +132,95 @@ function workerMain(wt: typeof import('node:worker_threads'), K: Kernels): void 
   const port = wt.parentPort;
   if (!port) return;
   port.on('message', (s: WorkerSetup) => {
-    const ctl = new Int32Array(s.control);
-    const args = new Float64Array(s.args);
-    const S = s.slots;
-    const R = s.resultSize;
+    const ctl = s.control;
+    const args = s.args;
+    const c = s.c;
     const hk = K.make(s.nFeatures, s.nBins, s.f0, s.f1);
+    const share = (from: number, to: number, t: number): [number, number] => {
+      const len = to - from;
+      return [from + Math.floor((t * len) / s.nThreads), from + Math.floor(((t + 1) * len) / s.nThreads)];
+    };
     const findSplits = (a: number, slot: number): void => {
-      const hist = args[a];
-      const nSamples = args[a + 1];
-      const sumG = args[a + 2];
-      const value = args[a + 4];
-      const base = slot * s.nFeatures * R;
+      const base = slot * s.nFeatures * s.resultSize;
       for (let f = s.f0; f < s.f1; f++) {
         K.split(
           s.hist,
-          hist,
+          args[a],
           f,
           s.nBins,
           s.nBinsNonMissing[f],
           s.hasMissing[f],
-          nSamples,
-          sumG,
-          value,
+          args[a + 1],
+          args[a + 2],
+          args[a + 3],
           s.l2,
           s.minSamplesLeaf,
           s.results,
-          base + f * R,
+          base + f * s.resultSize,
         );
       }
     };
-    let gen = Atomics.load(ctl, S.GEN);
-    Atomics.add(ctl, S.READY, 1);
-    Atomics.notify(ctl, S.READY);
+    let gen = Atomics.load(ctl, c.GEN);
+    Atomics.add(ctl, c.READY, 1);
+    Atomics.notify(ctl, c.READY);
     for (;;) {
       let spins = 0;
-      while (Atomics.load(ctl, S.GEN) === gen) {
+      while (Atomics.load(ctl, c.GEN) === gen) {
         if (++spins >= s.spin) {
-          Atomics.wait(ctl, S.GEN, gen);
+          Atomics.wait(ctl, c.GEN, gen);
           spins = 0;
         }
       }
-      gen = Atomics.load(ctl, S.GEN);
-      const op = Atomics.load(ctl, S.OP);
-      if (op === s.ops.exit) {
-        Atomics.add(ctl, S.DONE, 1);
-        Atomics.notify(ctl, S.DONE);
+      gen = Atomics.load(ctl, c.GEN);
+      const op = Atomics.load(ctl, c.OP);
+      if (op === c.OP_EXIT) {
+        Atomics.add(ctl, c.DONE, 1);
+        Atomics.notify(ctl, c.DONE);
         return;
       }
+      const a0 = c.A0;
       try {
-        if (op === s.ops.root) {
+        if (op === c.OP_ROOT) {
           hk.root(s.rows, s.gradients, s.nRows, s.rootCounts, s.hist, args[0]);
           findSplits(0, 0);
-        } else if (op === s.ops.children) {
-          const small = ctl[S.SMALL];
-          const parent = ctl[S.PARENT];
-          hk.node(s.rows, s.partition, ctl[S.START], ctl[S.COUNT], s.gradients, s.hist, small);
-          K.sub(s.hist, parent, small, s.nBins, s.f0, s.f1);
-          if (ctl[S.HAS_LEFT]) findSplits(0, 0);
-          if (ctl[S.HAS_RIGHT]) findSplits(s.ops.requestArgs, 1);
+        } else if (op === c.OP_CHILDREN) {
+          const small = ctl[a0 + 2];
+          hk.node(s.rows, s.partition, ctl[a0], ctl[a0 + 1], s.gradients, s.hist, small);
+          K.sub(s.hist, ctl[a0 + 3], small, s.nBins, s.f0, s.f1);
+          if (ctl[a0 + 4]) findSplits(0, 0);
+          if (ctl[a0 + 5]) findSplits(c.REQUEST_ARGS, 1);
+        } else if (op === c.OP_PARTITION) {
+          const [from, to] = share(ctl[a0], ctl[a0] + ctl[a0 + 1], s.thread);
+          ctl[c.COUNTS + s.thread] = K.partition(
+            s.columns,
+            s.nRows,
+            s.partition,
+            s.scratch,
+            from,
+            to,
+            ctl[a0 + 2],
+            ctl[a0 + 3],
+            ctl[a0 + 4],
+          );
+        } else if (op === c.OP_RESIDUALS) {
+          const [from, to] = share(0, s.nRows, s.thread);
+          K.residuals(s.y, s.raw, s.gradients, s.losses, from, to, ctl[a0] === 1);
+        } else if (op === c.OP_APPLY) {
+          const [from, to] = share(0, s.nRows, s.thread);
+          K.apply(s.raw, s.partition, s.columns, s.nRows, s.segments, ctl[a0], from, to);
+        } else if (op === c.OP_VALIDATE && s.valRows && s.rawVal && s.yval) {
+          const [from, to] = share(0, s.yval.length, s.thread);
+          const tree = ctl[a0] === 1 ? s.tree : null;
+          K.predict(tree, s.valRows, s.nFeatures, s.missingBin, s.rawVal, s.yval, s.lossesVal, from, to);
+        } else if (op === c.OP_RESET) {
+          const [from, to] = share(0, s.nRows, s.thread);
+          for (let i = from; i < to; i++) s.partition[i] = i;
         }
       } catch {
-        Atomics.store(ctl, S.FAILED, 1);
+        Atomics.store(ctl, c.FAILED, 1);
       }
-      Atomics.add(ctl, S.DONE, 1);
-      Atomics.notify(ctl, S.DONE);
+      Atomics.add(ctl, c.DONE, 1);
+      Atomics.notify(ctl, c.DONE);
     }
   });
 }
@@ -169,12 +229,17 @@ let workerSource: string | null = null;
 
 function source(): string {
   if (workerSource === null) {
-    workerSource = [
-      `const K = { make: (${makeHistogramKernels.toString()}),`,
-      ` sub: (${subtractHistograms.toString()}),`,
-      ` split: (${findFeatureSplit.toString()}) };`,
-      `(${workerMain.toString()})(require('node:worker_threads'), K);`,
-    ].join('\n');
+    const kernels: Record<keyof Kernels, (...args: never[]) => unknown> = {
+      make: makeHistogramKernels,
+      sub: subtractHistograms,
+      split: findFeatureSplit,
+      partition: partitionChunk,
+      residuals,
+      apply: applySegments,
+      predict: predictBinnedPacked,
+    };
+    const entries = Object.entries(kernels).map(([k, fn]) => `${k}: (${fn.toString()})`);
+    workerSource = `const K = {\n${entries.join(',\n')}\n};\n(${workerMain.toString()})(require('node:worker_threads'), K);`;
   }
   return workerSource;
 }
@@ -192,11 +257,10 @@ function takeWorkers(n: number): Worker[] {
   return out;
 }
 
-/** Features [ranges[t], ranges[t+1]) belong to thread t; thread 0 is the calling thread. */
-function featureRanges(nFeatures: number, nThreads: number): number[] {
-  const ranges = [0];
-  for (let t = 1; t <= nThreads; t++) ranges.push(Math.round((t * nFeatures) / nThreads));
-  return ranges;
+/** [from, to) of thread t's share of [start, end) (the workers compute the same). */
+function share(start: number, end: number, t: number, nThreads: number): [number, number] {
+  const len = end - start;
+  return [start + Math.floor((t * len) / nThreads), start + Math.floor(((t + 1) * len) / nThreads)];
 }
 
 function waitUntil(ctl: Int32Array, slot: number, target: number): void {
@@ -211,13 +275,15 @@ function waitUntil(ctl: Int32Array, slot: number, target: number): void {
   }
 }
 
-export class ParallelKernels implements TreeKernels {
+export class ParallelEngine implements Engine {
+  private readonly nThreads: number;
   private readonly ctl: Int32Array;
   private readonly args: Float64Array;
   private readonly results: Float64Array;
-  private readonly workers: Worker[];
-  private readonly ranges: number[];
   private readonly serialResults: Float64Array;
+  private readonly workers: Worker[];
+  /** features [ranges[t], ranges[t+1]) belong to thread t; thread 0 is the calling thread */
+  private readonly ranges: number[];
   private poolData: Float64Array | null = null;
   private closed = false;
   /** kernels for the calling thread's features [0, ranges[1]) */
@@ -226,62 +292,110 @@ export class ParallelKernels implements TreeKernels {
   private readonly all: { root: RootKernel; node: NodeKernel };
 
   constructor(
-    private readonly d: KernelData,
+    private readonly b: EngineBuffers,
     nThreads: number,
   ) {
-    const nF = d.binned.nFeatures;
-    const nT = Math.max(1, Math.min(nThreads, nF));
-    this.ranges = featureRanges(nF, nT);
+    const nF = b.nFeatures;
+    this.nThreads = Math.max(1, Math.min(nThreads, nF));
+    this.ranges = [];
+    for (let t = 0; t <= this.nThreads; t++) this.ranges.push(Math.round((t * nF) / this.nThreads));
     this.ctl = new Int32Array(new SharedArrayBuffer(CONTROL_SIZE * 4));
     this.args = new Float64Array(new SharedArrayBuffer(2 * REQUEST_ARGS * 8));
     this.results = new Float64Array(new SharedArrayBuffer(2 * nF * FEATURE_RESULT_SIZE * 8));
     this.serialResults = new Float64Array(nF * FEATURE_RESULT_SIZE);
-    this.own = makeHistogramKernels(nF, d.nBins, 0, this.ranges[1]);
-    this.all = makeHistogramKernels(nF, d.nBins, 0, nF);
-    this.workers = takeWorkers(nT - 1);
+    this.own = makeHistogramKernels(nF, b.input.nBins, 0, this.ranges[1]);
+    this.all = makeHistogramKernels(nF, b.input.nBins, 0, nF);
+    this.workers = takeWorkers(this.nThreads - 1);
     this.setup();
+  }
+
+  get partition(): Uint32Array {
+    return this.b.partition;
+  }
+  get pool() {
+    return this.b.pool;
+  }
+  get segments(): Float64Array {
+    return this.b.segments;
   }
 
   /** (Re)send the shared buffers to the workers and wait until they are all listening. */
   private setup(): void {
-    const d = this.d;
-    this.poolData = d.pool.data;
+    const { b } = this;
+    const input = b.input;
+    this.poolData = b.pool.data;
     Atomics.store(this.ctl, READY, 0);
     this.workers.forEach((w, i) => {
+      const t = i + 1;
       const setup: WorkerSetup = {
-        control: this.ctl.buffer as SharedArrayBuffer,
-        args: this.args.buffer as SharedArrayBuffer,
-        rows: d.binned.rows,
-        rootCounts: d.rootCounts,
-        nFeatures: d.binned.nFeatures,
-        nRows: d.binned.nRows,
-        nBins: d.nBins,
-        gradients: d.gradients,
-        partition: d.partition,
-        hist: d.pool.data,
+        control: this.ctl,
+        args: this.args,
+        thread: t,
+        nThreads: this.nThreads,
+        f0: this.ranges[t],
+        f1: this.ranges[t + 1],
+        rows: input.binned.rows,
+        columns: input.binned.columns,
+        nRows: b.n,
+        nFeatures: b.nFeatures,
+        nBins: input.nBins,
+        missingBin: input.missingBin,
+        nBinsNonMissing: input.nBinsNonMissing,
+        hasMissing: input.hasMissing,
+        l2: input.l2,
+        minSamplesLeaf: input.minSamplesLeaf,
+        rootCounts: b.rootCounts,
+        gradients: b.gradients,
+        partition: b.partition,
+        scratch: b.scratch,
+        hist: b.pool.data,
         results: this.results,
-        nBinsNonMissing: d.nBinsNonMissing,
-        hasMissing: d.hasMissing,
-        l2: d.l2,
-        minSamplesLeaf: d.minSamplesLeaf,
+        y: b.y,
+        raw: b.raw,
+        losses: b.losses,
+        segments: b.segments,
+        tree: b.tree,
+        valRows: input.binnedVal?.rows ?? null,
+        yval: b.yval,
+        rawVal: b.rawVal,
+        lossesVal: b.lossesVal,
         resultSize: FEATURE_RESULT_SIZE,
-        f0: this.ranges[i + 1],
-        f1: this.ranges[i + 2],
         spin: SPIN,
-        ops: { root: OP_ROOT, children: OP_CHILDREN, exit: OP_EXIT, requestArgs: REQUEST_ARGS },
-        slots: { GEN, OP, DONE, READY, FAILED, START, COUNT, SMALL, PARENT, HAS_LEFT, HAS_RIGHT },
+        c: {
+          GEN,
+          OP,
+          DONE,
+          READY,
+          FAILED,
+          A0,
+          COUNTS,
+          REQUEST_ARGS,
+          OP_EXIT,
+          OP_ROOT,
+          OP_CHILDREN,
+          OP_PARTITION,
+          OP_RESIDUALS,
+          OP_APPLY,
+          OP_VALIDATE,
+          OP_RESET,
+        },
       };
       w.postMessage(setup);
     });
     waitUntil(this.ctl, READY, this.workers.length);
   }
 
-  /** Start `op` on the workers; the caller then does range 0 and calls finish(). */
+  /** Start `op` on the workers; the caller then does its own share and calls finish(). */
   private dispatch(op: number): void {
-    if (this.d.pool.data !== this.poolData) {
+    if (this.b.pool.data !== this.poolData) {
+      // The histogram pool grew (only possible without max_leaf_nodes): share the new buffer.
       this.stopWorkers();
       this.setup();
     }
+    this.signal(op);
+  }
+
+  private signal(op: number): void {
     Atomics.store(this.ctl, OP, op);
     Atomics.store(this.ctl, DONE, 0);
     Atomics.add(this.ctl, GEN, 1);
@@ -295,7 +409,7 @@ export class ParallelKernels implements TreeKernels {
       this.closed = true;
       this.stopWorkers();
       for (const w of this.workers) void w.terminate();
-      throw new Error('a histogram worker thread failed');
+      throw new Error('a worker thread of the gradient-boosting fit failed');
     }
   }
 
@@ -304,25 +418,25 @@ export class ParallelKernels implements TreeKernels {
     this.args[a] = r.hist;
     this.args[a + 1] = r.nSamples;
     this.args[a + 2] = r.sumGradients;
-    this.args[a + 3] = r.sumHessians;
-    this.args[a + 4] = r.value;
+    this.args[a + 3] = r.value;
   }
 
   private resultsFor(slot: number): Float64Array {
-    const size = this.d.binned.nFeatures * FEATURE_RESULT_SIZE;
+    const size = this.b.nFeatures * FEATURE_RESULT_SIZE;
     return this.results.subarray(slot * size, (slot + 1) * size);
   }
 
   root(request: SplitRequest): void {
-    const { binned, gradients, pool, rootCounts } = this.d;
+    const { b } = this;
+    const binned = b.input.binned;
     const f1 = this.ranges[1];
     this.setRequest(0, request);
     this.dispatch(OP_ROOT);
-    this.own.root(binned.rows, gradients, binned.nRows, rootCounts, pool.data, request.hist);
+    this.own.root(binned.rows, b.gradients, binned.nRows, b.rootCounts, b.pool.data, request.hist);
     const results = this.resultsFor(0);
-    findFeatureSplits(this.d, request, results, 0, f1);
+    findFeatureSplits(b, request, results, 0, f1);
     this.finish();
-    resolveSplit(this.d, request, results);
+    resolveSplit(b, request, results);
   }
 
   children(
@@ -333,51 +447,158 @@ export class ParallelKernels implements TreeKernels {
     left: SplitRequest | null,
     right: SplitRequest | null,
   ): void {
-    const nF = this.d.binned.nFeatures;
+    const { b } = this;
+    const nF = b.nFeatures;
     if (count * nF < MIN_NODE_WORK) {
-      // Small node: not worth waking the workers.
-      childHistograms(this.d, this.all.node, start, count, smallHist, parentHist, 0, nF);
+      childHistograms(b, this.all.node, start, count, smallHist, parentHist, 0, nF);
       for (const r of [left, right]) {
         if (!r) continue;
-        findFeatureSplits(this.d, r, this.serialResults, 0, nF);
-        resolveSplit(this.d, r, this.serialResults);
+        findFeatureSplits(b, r, this.serialResults, 0, nF);
+        resolveSplit(b, r, this.serialResults);
       }
       return;
     }
     const ctl = this.ctl;
-    ctl[START] = start;
-    ctl[COUNT] = count;
-    ctl[SMALL] = smallHist;
-    ctl[PARENT] = parentHist;
-    ctl[HAS_LEFT] = left ? 1 : 0;
-    ctl[HAS_RIGHT] = right ? 1 : 0;
+    ctl[A0] = start;
+    ctl[A0 + 1] = count;
+    ctl[A0 + 2] = smallHist;
+    ctl[A0 + 3] = parentHist;
+    ctl[A0 + 4] = left ? 1 : 0;
+    ctl[A0 + 5] = right ? 1 : 0;
     if (left) this.setRequest(0, left);
     if (right) this.setRequest(1, right);
     this.dispatch(OP_CHILDREN);
     const f1 = this.ranges[1];
-    childHistograms(this.d, this.own.node, start, count, smallHist, parentHist, 0, f1);
-    if (left) findFeatureSplits(this.d, left, this.resultsFor(0), 0, f1);
-    if (right) findFeatureSplits(this.d, right, this.resultsFor(1), 0, f1);
+    childHistograms(b, this.own.node, start, count, smallHist, parentHist, 0, f1);
+    if (left) findFeatureSplits(b, left, this.resultsFor(0), 0, f1);
+    if (right) findFeatureSplits(b, right, this.resultsFor(1), 0, f1);
     this.finish();
-    if (left) resolveSplit(this.d, left, this.resultsFor(0));
-    if (right) resolveSplit(this.d, right, this.resultsFor(1));
+    if (left) resolveSplit(b, left, this.resultsFor(0));
+    if (right) resolveSplit(b, right, this.resultsFor(1));
   }
 
   splitIndices(start: number, count: number, split: SplitInfo): number {
-    return partitionNode(this.d, start, count, split);
+    const { b } = this;
+    const columns = b.input.binned.columns;
+    const upper = rightUpperBound(split.missingGoToLeft, b.input.missingBin);
+    const T = count < MIN_ROWS ? 1 : this.nThreads;
+    if (T > 1) {
+      const ctl = this.ctl;
+      ctl[A0] = start;
+      ctl[A0 + 1] = count;
+      ctl[A0 + 2] = split.feature;
+      ctl[A0 + 3] = split.bin;
+      ctl[A0 + 4] = upper;
+      this.dispatch(OP_PARTITION);
+    }
+    const [from0, to0] = share(start, start + count, 0, T);
+    const left0 = partitionChunk(
+      columns,
+      b.n,
+      b.partition,
+      b.scratch,
+      from0,
+      to0,
+      split.feature,
+      split.bin,
+      upper,
+    );
+    if (T > 1) this.finish();
+    // Chunk t's left part sits at the front of its chunk and its right part at the same
+    // positions of scratch: move the left parts together, then append the right parts.
+    const p = b.partition;
+    let dest = start + left0;
+    for (let t = 1; t < T; t++) {
+      const [from] = share(start, start + count, t, T);
+      const nLeft = this.ctl[COUNTS + t];
+      p.copyWithin(dest, from, from + nLeft);
+      dest += nLeft;
+    }
+    const nLeft = dest - start;
+    for (let t = 0; t < T; t++) {
+      const [from, to] = share(start, start + count, t, T);
+      const left = t === 0 ? left0 : this.ctl[COUNTS + t];
+      p.set(b.scratch.subarray(from, to - left), dest);
+      dest += to - from - left;
+    }
+    return nLeft;
+  }
+
+  /** Rows [from, to) of the calling thread's share of an n-row pass, and whether workers take the rest. */
+  private rowShare(n: number): { to: number; parallel: boolean } {
+    if (n < MIN_ROWS) return { to: n, parallel: false };
+    return { to: share(0, n, 0, this.nThreads)[1], parallel: true };
+  }
+
+  residuals(withLoss: boolean): number {
+    const { b } = this;
+    const { to, parallel } = this.rowShare(b.n);
+    if (parallel) {
+      this.ctl[A0] = withLoss ? 1 : 0;
+      this.dispatch(OP_RESIDUALS);
+    }
+    residuals(b.y, b.raw, b.gradients, b.losses, 0, to, withLoss);
+    let sum = sumGradients(b.gradients, 0, to, 0);
+    if (parallel) this.finish();
+    // The sum continues over the workers' rows, in order.
+    sum = sumGradients(b.gradients, to, b.n, sum);
+    return sum;
+  }
+
+  trainLoss(): number {
+    return meanOf(this.b.losses, this.b.n);
+  }
+
+  resetTree(): void {
+    const { b } = this;
+    const { to, parallel } = this.rowShare(b.n);
+    if (parallel) this.dispatch(OP_RESET);
+    const p = b.partition;
+    for (let i = 0; i < to; i++) p[i] = i;
+    if (parallel) this.finish();
+  }
+
+  applyTree(segments: Float64Array, nSegments: number): void {
+    const { b } = this;
+    const { to, parallel } = this.rowShare(b.n);
+    if (parallel) {
+      this.ctl[A0] = nSegments;
+      this.dispatch(OP_APPLY);
+    }
+    const binned = b.input.binned;
+    applySegments(b.raw, b.partition, binned.columns, binned.nRows, segments, nSegments, 0, to);
+    if (parallel) this.finish();
+  }
+
+  validate(tree: TreePredictor | null): number {
+    const { b } = this;
+    const val = b.input.binnedVal;
+    if (!val || !b.rawVal || !b.yval || !b.lossesVal) return Number.NaN;
+    if (tree) tree.pack(b.tree);
+    const packed = tree ? b.tree : null;
+    const { to, parallel } = this.rowShare(val.nRows);
+    if (parallel) {
+      this.ctl[A0] = tree ? 1 : 0;
+      this.dispatch(OP_VALIDATE);
+    }
+    predictBinnedPacked(
+      packed,
+      val.rows,
+      val.nFeatures,
+      b.input.missingBin,
+      b.rawVal,
+      b.yval,
+      b.lossesVal,
+      0,
+      to,
+    );
+    if (parallel) this.finish();
+    return meanOf(b.lossesVal, val.nRows);
   }
 
   private stopWorkers(): void {
-    this.dispatch0(OP_EXIT);
+    this.signal(OP_EXIT);
     waitUntil(this.ctl, DONE, this.workers.length);
-  }
-
-  /** dispatch without the buffer check (used to stop the workers). */
-  private dispatch0(op: number): void {
-    Atomics.store(this.ctl, OP, op);
-    Atomics.store(this.ctl, DONE, 0);
-    Atomics.add(this.ctl, GEN, 1);
-    Atomics.notify(this.ctl, GEN);
   }
 
   /** Release the workers for the next fit. */

@@ -85,4 +85,29 @@ describe('threads', () => {
     for (const n of [2, 3, 8])
       expect(JSON.stringify(fitCase(c, n).model.toJSON()), `nThreads=${n}`).toBe(reference);
   });
+
+  it('give the same model when every pass is threaded (large nodes, validation rows, pool growth)', () => {
+    // 40,000 rows with half held out: row passes, partitions and validation predictions are all
+    // big enough to be shared; unbounded leaves make the histogram pool grow mid-fit.
+    const spec: DataSpec = {
+      seed: 21,
+      kinds: ['centered', 'int6', 'unit', 'cubic', 'nan', 'unit'],
+      nan_fracs: [0.1, 0, 0, 0.2, 0, 0],
+    };
+    const { X, y } = makeData(spec, 40_000);
+    const fit = (nThreads: number) =>
+      new HistGradientBoostingRegressor({
+        maxIter: 8,
+        maxLeafNodes: null,
+        maxDepth: 7,
+        earlyStopping: true,
+        validationFraction: 0.5,
+        randomState: 3,
+        nThreads,
+      }).fit(X, y);
+    const reference = fit(1);
+    expect(reference.predictors.some((p) => p.nLeaves > 33)).toBe(true);
+    const json = JSON.stringify(reference.toJSON());
+    for (const n of [2, 3]) expect(JSON.stringify(fit(n).toJSON()), `nThreads=${n}`).toBe(json);
+  });
 });
