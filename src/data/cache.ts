@@ -6,8 +6,9 @@
  * Every object is written to a temporary name in its final directory (DVC's own practice:
  * dvc-objects `put_file` uses `<name>.<uuid>.tmp`), made read-only (0444, as DVC's
  * `LocalHashFileDB.protect` does) and only then renamed into place, so a reader never sees a
- * partial object, and two processes filling the cache at once each rename a complete copy of the
- * same bytes. Objects arriving from elsewhere are md5-checked before the rename; one whose bytes
+ * partial object, an interrupted write leaves at most a temp file, and two processes filling the
+ * cache at once each rename a complete copy of the same bytes. Like DVC, objects are not fsynced:
+ * one fsync per file made adding many small files several times slower. Objects arriving from elsewhere are md5-checked before the rename; one whose bytes
  * do not match its name is refused and never placed.
  *
  * DVC trusts a 0444 object without re-hashing it and re-hashes a writable one, deleting it when
@@ -140,7 +141,6 @@ export class LocalCache {
     const fh = await open(tmp, 'wx', 0o666);
     try {
       await fh.writeFile(bytes);
-      await fh.sync();
     } catch (e) {
       await fh.close();
       await rm(tmp, { force: true });
@@ -169,7 +169,6 @@ export class LocalCache {
         size += buf.length;
         onBytes?.(buf.length);
       }
-      await fh.sync();
     } catch (e) {
       body.destroy();
       await fh.close();

@@ -84,6 +84,14 @@ function workspaceMode(isexec: boolean): number {
 const tmpSibling = (path: string) =>
   `${path}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.mlship-tmp`;
 
+/**
+ * Link types that failed for a reason that will not change for this process (the filesystem
+ * cannot reflink, the cache is on another device), so later files skip them, as DVC tests its
+ * link types once instead of per file.
+ */
+const unsupportedLinks = new Set<string>();
+const PERMANENT = new Set(['EOPNOTSUPP', 'ENOTSUP', 'EXDEV', 'EINVAL', 'ENOSYS', 'EPERM']);
+
 /** Put the cache object at `src` at `dest`, trying the link types in order; atomic per file. */
 export async function placeFromCache(
   src: string,
@@ -93,7 +101,8 @@ export async function placeFromCache(
 ): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
   let lastError: unknown;
-  for (const type of linkTypes) {
+  const usable = linkTypes.filter((t) => !unsupportedLinks.has(t));
+  for (const type of usable.length > 0 ? usable : linkTypes) {
     const tmp = tmpSibling(dest);
     try {
       switch (type) {
@@ -118,6 +127,7 @@ export async function placeFromCache(
       return;
     } catch (e) {
       await rm(tmp, { force: true });
+      if (PERMANENT.has((e as NodeJS.ErrnoException).code ?? '')) unsupportedLinks.add(type);
       lastError = e;
     }
   }
