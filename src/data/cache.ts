@@ -15,7 +15,7 @@
  * it is corrupt [dvc-data `LocalHashFileDB.check`]; `has` does the same.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -102,9 +102,15 @@ export class LocalCache {
     }
   }
 
+  /** Object directories known to exist (DVC's ObjectDB keeps the same set, `_dirs`). */
+  private readonly madeDirs = new Set<string>();
+
   private async objectDir(oid: string): Promise<string> {
     const d = join(this.dir, OBJECT_PREFIX, oid.slice(0, 2));
-    await mkdir(d, { recursive: true });
+    if (!this.madeDirs.has(d)) {
+      await mkdir(d, { recursive: true });
+      this.madeDirs.add(d);
+    }
     return d;
   }
 
@@ -150,7 +156,11 @@ export class LocalCache {
     await this.publish(tmp, oid);
   }
 
-  /** Stream `body` into a new temp file in `dir`, hashing it; the temp file is removed on failure. */
+  /**
+   * Stream `body` into a new temp file in `dir`, hashing it; the temp file is removed on failure.
+   * File writes are synchronous (each is a page-cache copy of one chunk): an async write per
+   * 64 KiB chunk made downloads of many small objects several times slower.
+   */
   private async streamToTemp(
     dir: string,
     body: Readable,
@@ -159,23 +169,23 @@ export class LocalCache {
     const tmp = tmpName(dir, 'download');
     const h = createHash('md5');
     let size = 0;
-    const fh = await open(tmp, 'wx', 0o666);
+    const fd = openSync(tmp, 'wx', 0o666);
     try {
       for await (const chunk of body) {
         const buf = chunk as Buffer;
         h.update(buf);
         let off = 0;
-        while (off < buf.length) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
+        while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
         size += buf.length;
         onBytes?.(buf.length);
       }
     } catch (e) {
       body.destroy();
-      await fh.close();
+      closeSync(fd);
       await rm(tmp, { force: true });
       throw e;
     }
-    await fh.close();
+    closeSync(fd);
     return { tmp, md5: h.digest('hex'), size };
   }
 
