@@ -33,13 +33,13 @@ import {
 } from '../linear.js';
 import { type Matrix, takeRows, takeValues } from '../matrix.js';
 import { RandomState } from '../random.js';
-import { BinMapper } from './binning.js';
+import { BinMapper, type BinnedMatrix } from './binning.js';
 import { drawRandomSeed, earlyStoppingEnabled, shouldStop, validationSplit } from './early-stopping.js';
 import { TreeGrower } from './grower.js';
 import { baselinePrediction } from './loss.js';
 import { type Engine, EngineBuffers, type EngineInput, SerialEngine } from './parallel.js';
 import { type TreePredictor, treeFromJSON } from './predictor.js';
-import { ParallelEngine, shouldUseThreads } from './workers.js';
+import { ParallelEngine, parallelBinning, shouldUseThreads } from './workers.js';
 
 const NAME = 'HistGradientBoostingRegressor';
 
@@ -254,13 +254,24 @@ export class HistGradientBoostingRegressor implements Regressor {
     const nFeatures = X.nCols;
     const threaded = shouldUseThreads(nThreads, n, nFeatures);
 
-    const binMapper = new BinMapper(P.maxBins + 1).fit(Xtrain, new RandomState(seed));
-    const binned = binMapper.transform(Xtrain, threaded);
-    const binnedVal = Xval ? binMapper.transform(Xval) : null;
+    // Thresholds from the training rows only (subsampled with the model's seed when there are
+    // more than 200,000), then both sets binned with them.
+    const binMapper = new BinMapper(P.maxBins + 1);
+    let binned: BinnedMatrix;
+    let binnedVal: BinnedMatrix | null = null;
+    if (threaded) {
+      const subsample = binMapper.subsampleRows(n, new RandomState(seed));
+      ({ binned, binnedVal } = parallelBinning(binMapper, Xtrain, Xval, subsample, nThreads));
+    } else {
+      binMapper.fit(Xtrain, new RandomState(seed));
+      binned = binMapper.transform(Xtrain);
+      binnedVal = Xval ? binMapper.transform(Xval) : null;
+    }
     const missingBin = binMapper.missingBin;
+    // sklearn's has_missing_values: whether the missing-value bin occurs in the training data.
     const hasMissing = new Uint8Array(nFeatures);
-    for (let i = 0, k = 0; i < n; i++) {
-      for (let f = 0; f < nFeatures; f++, k++) if (binned.rows[k] === missingBin) hasMissing[f] = 1;
+    for (let f = 0; f < nFeatures; f++) {
+      hasMissing[f] = binned.columns.subarray(f * n, (f + 1) * n).includes(missingBin) ? 1 : 0;
     }
 
     this.baselinePrediction = baselinePrediction(ytrain);

@@ -13,7 +13,7 @@ import {
   type NodeKernel,
   type RootKernel,
   rootCountHistograms,
-  subtractHistograms,
+  type SubtractKernel,
 } from './histogram.js';
 import { meanOf, residuals, sumGradients } from './loss.js';
 import { PACKED_NODE_SIZE, predictBinnedPacked, type TreePredictor } from './predictor.js';
@@ -87,7 +87,9 @@ export class EngineBuffers {
   readonly rawVal: Float64Array | null;
   readonly yval: Float64Array | null;
   readonly lossesVal: Float64Array | null;
-  readonly tree: Float64Array;
+  /** the tree being added to the validation rows, packed (TreePredictor.pack) */
+  readonly treeNodes: Int32Array;
+  readonly treeValues: Float64Array;
 
   constructor(
     readonly input: EngineInput,
@@ -118,7 +120,8 @@ export class EngineBuffers {
     this.rawVal = input.yval ? f64(nVal).fill(input.baseline) : null;
     this.lossesVal = input.yval ? f64(nVal) : null;
     const maxNodes = 2 * maxSegments(n, input.minSamplesLeaf, input.maxLeafNodes);
-    this.tree = f64(PACKED_NODE_SIZE * maxNodes);
+    this.treeNodes = new Int32Array(buffer(4 * PACKED_NODE_SIZE * maxNodes));
+    this.treeValues = f64(maxNodes);
   }
 }
 
@@ -159,30 +162,36 @@ export function resolveSplit(b: EngineBuffers, r: SplitRequest, results: Float64
 /** Histograms of a node's smaller child and, by subtraction, of the larger one, for features [f0, f1). */
 export function childHistograms(
   b: EngineBuffers,
-  node: NodeKernel,
+  kernels: { node: NodeKernel; sub: SubtractKernel },
   start: number,
   count: number,
   smallHist: number,
   parentHist: number,
-  f0: number,
-  f1: number,
 ): void {
   const hist = b.pool.data;
-  node(b.input.binned.rows, b.partition, start, count, b.gradients, hist, smallHist);
-  subtractHistograms(hist, parentHist, smallHist, b.input.nBins, f0, f1);
+  kernels.node(b.input.binned.rows, b.partition, start, count, b.gradients, hist, smallHist);
+  kernels.sub(hist, parentHist, smallHist);
+}
+
+/** Kernels for features [f0, f1) of a fit (see makeHistogramKernels). */
+export function kernelsFor(b: EngineBuffers, f0: number, f1: number): HistogramKernels {
+  const { input } = b;
+  return makeHistogramKernels(b.nFeatures, input.nBins, input.nBinsNonMissing, input.hasMissing, f0, f1);
+}
+
+export interface HistogramKernels {
+  root: RootKernel;
+  node: NodeKernel;
+  sub: SubtractKernel;
 }
 
 export class SerialEngine implements Engine {
   private readonly results: Float64Array;
-  private readonly rootKernel: RootKernel;
-  private readonly nodeKernel: NodeKernel;
+  private readonly kernels: HistogramKernels;
 
   constructor(private readonly b: EngineBuffers) {
-    const nF = b.nFeatures;
-    this.results = new Float64Array(nF * FEATURE_RESULT_SIZE);
-    const k = makeHistogramKernels(nF, b.input.nBins, 0, nF);
-    this.rootKernel = k.root;
-    this.nodeKernel = k.node;
+    this.results = new Float64Array(b.nFeatures * FEATURE_RESULT_SIZE);
+    this.kernels = kernelsFor(b, 0, b.nFeatures);
   }
 
   get partition(): Uint32Array {
@@ -198,7 +207,7 @@ export class SerialEngine implements Engine {
   root(request: SplitRequest): void {
     const { b } = this;
     const binned = b.input.binned;
-    this.rootKernel(binned.rows, b.gradients, binned.nRows, b.rootCounts, b.pool.data, request.hist);
+    this.kernels.root(binned.rows, b.gradients, binned.nRows, b.rootCounts, b.pool.data, request.hist);
     this.split(request);
   }
 
@@ -210,7 +219,7 @@ export class SerialEngine implements Engine {
     left: SplitRequest | null,
     right: SplitRequest | null,
   ): void {
-    childHistograms(this.b, this.nodeKernel, start, count, smallHist, parentHist, 0, this.b.nFeatures);
+    childHistograms(this.b, this.kernels, start, count, smallHist, parentHist);
     if (left) this.split(left);
     if (right) this.split(right);
   }
@@ -262,10 +271,10 @@ export class SerialEngine implements Engine {
     const { b } = this;
     const val = b.input.binnedVal;
     if (!val || !b.rawVal || !b.yval || !b.lossesVal) return Number.NaN;
-    const packed = tree ? b.tree : null;
-    if (tree) tree.pack(b.tree);
+    if (tree) tree.pack(b.treeNodes, b.treeValues);
     predictBinnedPacked(
-      packed,
+      tree ? b.treeNodes : null,
+      b.treeValues,
       val.rows,
       val.nFeatures,
       b.input.missingBin,

@@ -31,48 +31,42 @@ export interface TreeArrays {
   count: Uint32Array;
 }
 
-/** Numbers per node in TreePredictor.pack(). */
+/** Integers per node in TreePredictor.pack(): feature, bin threshold, missing-go-left, left, right, is-leaf. */
 export const PACKED_NODE_SIZE = 8;
 
 /**
  * Rows [start, end) of a row-major binned matrix: add a packed tree's value to raw (sklearn's
- * predict_binned, for the early-stopping validation rows) and, when `losses` is given, store each
- * row's loss 0.5 * (raw - y)**2 for the validation score. `tree` null adds nothing (the scores
- * before the first tree). Self-contained (runs in worker threads).
+ * predict_binned, for the early-stopping validation rows) and store each row's loss
+ * 0.5 * (raw - y)**2 for the validation score. `nodes` null adds nothing (the score before the
+ * first tree). Self-contained (runs in worker threads).
  */
 export function predictBinnedPacked(
-  tree: Float64Array | null,
+  nodes: Int32Array | null,
+  values: Float64Array,
   rows: Uint8Array,
   nFeatures: number,
   missingBin: number,
   raw: Float64Array,
   y: Float64Array,
-  losses: Float64Array | null,
+  losses: Float64Array,
   start: number,
   end: number,
 ): void {
   for (let i = start; i < end; i++) {
-    if (tree) {
+    if (nodes) {
       const r = i * nFeatures;
+      let node = 0;
       let o = 0;
-      while (tree[o + 6] === 0) {
-        const b = rows[r + tree[o]];
-        const next =
-          b === missingBin
-            ? tree[o + 2] === 1
-              ? tree[o + 3]
-              : tree[o + 4]
-            : b <= tree[o + 1]
-              ? tree[o + 3]
-              : tree[o + 4];
-        o = next * 8;
+      while (nodes[o + 5] === 0) {
+        const b = rows[r + nodes[o]];
+        if (b === missingBin) node = nodes[o + 2] === 1 ? nodes[o + 3] : nodes[o + 4];
+        else node = b <= nodes[o + 1] ? nodes[o + 3] : nodes[o + 4];
+        o = node * 8;
       }
-      raw[i] += tree[o + 5];
+      raw[i] += values[node];
     }
-    if (losses) {
-      const d = raw[i] - y[i];
-      losses[i] = 0.5 * d * d;
-    }
+    const d = raw[i] - y[i];
+    losses[i] = 0.5 * d * d;
   }
 }
 
@@ -156,23 +150,19 @@ export class TreePredictor implements TreeArrays {
     }
   }
 
-  /**
-   * The fields binned prediction needs, packed PACKED_NODE_SIZE numbers per node for
-   * predictBinnedPacked (worker threads read it from shared memory). Returns the node count.
-   */
-  pack(out: Float64Array): number {
+  /** The fields binned prediction needs, for predictBinnedPacked (worker threads read them from shared memory). */
+  pack(nodes: Int32Array, values: Float64Array): void {
     const n = this.nNodes;
     for (let i = 0; i < n; i++) {
       const o = i * PACKED_NODE_SIZE;
-      out[o] = this.feature[i];
-      out[o + 1] = this.binThreshold[i];
-      out[o + 2] = this.missingGoToLeft[i];
-      out[o + 3] = this.left[i];
-      out[o + 4] = this.right[i];
-      out[o + 5] = this.value[i];
-      out[o + 6] = this.isLeaf[i];
+      nodes[o] = this.feature[i];
+      nodes[o + 1] = this.binThreshold[i];
+      nodes[o + 2] = this.missingGoToLeft[i];
+      nodes[o + 3] = this.left[i];
+      nodes[o + 4] = this.right[i];
+      nodes[o + 5] = this.isLeaf[i];
     }
-    return n;
+    values.set(this.value);
   }
 
   /** Plain-JSON form (NaN-safe numbers). */

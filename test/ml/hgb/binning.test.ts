@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BinMapper, binOf, findBinningThresholds } from '../../../src/ml/hgb/binning.js';
+import { parallelBinning } from '../../../src/ml/hgb/workers.js';
 import { fromColumns } from '../../../src/ml/matrix.js';
 import { RandomState } from '../../../src/ml/random.js';
 import { type DataSpec, decodeAll, loadFixture, makeData } from './data.js';
@@ -49,6 +50,22 @@ describe('BinMapper against scikit-learn 1.2.1 _BinMapper', () => {
       }
     });
   }
+
+  it('gives the same thresholds and bins when the features are shared between threads', () => {
+    const c = fixture.cases.find((k) => k.data.n > 200_000) as BinningCase;
+    const { X } = makeData({ ...c.data, target: 'none' }, c.data.n);
+    const serial = new BinMapper(c.n_bins);
+    serial.fit(X, new RandomState(c.random_state ?? 0));
+    const expected = serial.transform(X);
+    const mapper = new BinMapper(c.n_bins);
+    const subsample = mapper.subsampleRows(X.nRows, new RandomState(c.random_state ?? 0));
+    const { binned } = parallelBinning(mapper, X, null, subsample, 2);
+    c.thresholds.forEach((t, j) => {
+      expect(sameBits(mapper.thresholds[j], decodeAll(t)), `thresholds of column ${j}`).toBe(true);
+    });
+    expect(Buffer.compare(Buffer.from(binned.rows), Buffer.from(expected.rows))).toBe(0);
+    expect(Buffer.compare(Buffer.from(binned.columns), Buffer.from(expected.columns))).toBe(0);
+  });
 
   it('covers the cases the brief names', () => {
     const kinds = new Set(fixture.cases.flatMap((c) => c.data.kinds));

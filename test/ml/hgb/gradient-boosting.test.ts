@@ -95,7 +95,7 @@ describe('threads', () => {
       nan_fracs: [0.1, 0, 0, 0.2, 0, 0],
     };
     const { X, y } = makeData(spec, 40_000);
-    const fit = (nThreads: number) =>
+    const train = (nThreads: number) =>
       new HistGradientBoostingRegressor({
         maxIter: 8,
         maxLeafNodes: null,
@@ -105,9 +105,9 @@ describe('threads', () => {
         randomState: 3,
         nThreads,
       }).fit(X, y);
-    const reference = fit(1);
+    const reference = train(1);
     expect(reference.predictors.some((p) => p.nLeaves > 33)).toBe(true);
     const json = JSON.stringify(reference.toJSON());
-    for (const n of [2, 3]) expect(JSON.stringify(fit(n).toJSON()), `nThreads=${n}`).toBe(json);
+    for (const n of [2, 3]) expect(JSON.stringify(train(n).toJSON()), `nThreads=${n}`).toBe(json);
   });
 });
