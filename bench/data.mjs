@@ -38,7 +38,7 @@ const { dataCommands } = await import(join(root, 'dist/cli/data.js'));
 // (256 KiB-4 MiB), ~50% in large (32-64 MiB) — many files and few big ones, as datasets are.
 function* sizes(total, seed) {
   let s = seed >>> 0;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const budget = { small: total * 0.15, medium: total * 0.35, large: total * 0.5 };
   const ranges = { small: [4 * 1024, 64 * 1024], medium: [256 * 1024, 4 * MiB], large: [32 * MiB, 64 * MiB] };
   for (const kind of ['small', 'medium', 'large']) {
@@ -107,17 +107,23 @@ try {
   await time('push (cache → local remote)', written, () => dataCommands.push([], flags, io));
   rmSync(join(repo, '.dvc/cache'), { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
-  await time('pull (remote → cache → workspace, md5-checked)', written, () => dataCommands.pull([], flags, io));
+  await time('pull (remote → cache → workspace, md5-checked)', written, () =>
+    dataCommands.pull([], flags, io),
+  );
   const st = { lines: [] };
   await dataCommands.status([], {}, { ...io, out: (l) => st.lines.push(l) });
-  if (st.lines[0] !== 'Data and pipelines are up to date.') throw new Error(`after pull: ${st.lines.join(' | ')}`);
+  if (st.lines[0] !== 'Data and pipelines are up to date.')
+    throw new Error(`after pull: ${st.lines.join(' | ')}`);
 
   const ours = results.filter((r) => r.what.startsWith('md5: mlship')).map((r) => r.mbps);
   const theirs = results.filter((r) => r.what.startsWith('md5: md5sum')).map((r) => r.mbps);
   const best = (a) => Math.max(...a);
-  console.log(`\nbench/data — ${counts.files} files, ${(written / MiB).toFixed(0)} MiB, jobs ${jobs ?? data.defaultJobs()}`);
+  console.log(
+    `\nbench/data — ${counts.files} files, ${(written / MiB).toFixed(0)} MiB, jobs ${jobs ?? data.defaultJobs()}`,
+  );
   console.log(`${'step'.padEnd(52)}${'seconds'.padStart(9)}${'MiB/s'.padStart(9)}`);
-  for (const r of results) console.log(`${r.what.padEnd(52)}${r.s.toFixed(2).padStart(9)}${r.mbps.toFixed(0).padStart(9)}`);
+  for (const r of results)
+    console.log(`${r.what.padEnd(52)}${r.s.toFixed(2).padStart(9)}${r.mbps.toFixed(0).padStart(9)}`);
   console.log(`md5 throughput, mlship / md5sum (best of 2): ${(best(ours) / best(theirs)).toFixed(2)}x`);
 } finally {
   // cache objects are read-only files; rm -rf handles them
