@@ -37,8 +37,7 @@ export interface NamedObject {
 
 export function describeError(e: unknown): string {
   if (e instanceof MlshipError) return e.message;
-  const err = e as NodeJS.ErrnoException;
-  return err?.code ? `${err.message}` : String(err?.message ?? e);
+  return String((e as Error)?.message ?? e);
 }
 
 function plural(n: number, what: string): string {
