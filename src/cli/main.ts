@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { VERSION } from '../core/version.js';
+import { registerData } from './data.js';
 import { registerQuickstart } from './quickstart.js';
 import { fail } from './run.js';
 import { registerTrain } from './train.js';
@@ -24,6 +25,7 @@ program
     process.exit(err.exitCode === 0 ? 0 : 2);
   });
 
+registerData(program);
 registerTrain(program);
 registerQuickstart(program);
 

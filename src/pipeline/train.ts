@@ -3,12 +3,11 @@
  * metrics.json and split.json in one output folder, published atomically (a failed run leaves the
  * folder as it was).
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError } from '../core/errors.js';
 import { publishDirectory } from '../core/fs.js';
+import { hashFile, verifyWorkspaceFile } from '../data/index.js';
 import type { Matrix } from '../ml/matrix.js';
 import { mae, r2Score, rmse } from '../ml/metrics.js';
 import { FeaturePipeline } from '../ml/preprocess.js';
@@ -52,10 +51,14 @@ export interface TrainResult {
   history: IterationInfo[];
 }
 
-export async function fileMd5(path: string): Promise<string> {
-  const h = createHash('md5');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
+/**
+ * The data's md5 as DVC records it: when a `.dvc` file sits next to the CSV, the workspace file
+ * must match it (a clear error otherwise, so a run never records a hash for data it did not use);
+ * without one, the md5 of the file's bytes.
+ */
+export async function dataMd5(path: string): Promise<string> {
+  const tracked = await verifyWorkspaceFile(path);
+  return (tracked ?? (await hashFile(path))).md5;
 }
 
 function scores(y: Float64Array, pred: Float64Array): Scores {
@@ -103,10 +106,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const schema: Record<string, 'numeric' | 'categorical'> = { [params.data.target]: 'numeric' };
   for (const c of numeric) schema[c] = 'numeric';
   for (const c of categorical) schema[c] = 'categorical';
-  const [table, dataMd5] = await Promise.all([
-    readCsv(dataPath, { schema, required: [params.data.target, ...numeric, ...categorical] }),
-    fileMd5(dataPath),
-  ]);
+  // hash first: data that does not match its .dvc file is refused before any work is done on it
+  const md5 = await dataMd5(dataPath);
+  const table = await readCsv(dataPath, {
+    schema,
+    required: [params.data.target, ...numeric, ...categorical],
+  });
   const y = targetValues(table, params.data.target, dataPath);
 
   const split = trainTestSplit(table.nRows, {
@@ -141,7 +146,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     n_test: split.test.length,
     n_iter: nIter,
     fit_seconds: fitSeconds,
-    data_md5: dataMd5,
+    data_md5: md5,
   };
 
   const modelDir = join(opts.outDir, 'model');
