@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +97,26 @@ describe('mlship train: malformed input', () => {
     const missing = mlship(['train', '--config', join(work, 'nope.yaml'), '--out', join(work, 'x')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim()).toMatch(/params file not found/);
+  });
+
+  it('refuses data that does not match its .dvc file, naming both hashes', async () => {
+    const dir = join(work, 'tracked');
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir);
+    const csv = join(dir, 'data.csv');
+    await writeFile(csv, `${HEADER}\n${ROW}\n`);
+    // DVC 3 .dvc layout (shared/specs/dvc-formats.md §3) recording another file's md5
+    await writeFile(
+      `${csv}.dvc`,
+      'outs:\n- md5: d1c47305887e2252bf1ccbd74ff159a6\n  size: 1423529\n  hash: md5\n  path: data.csv\n',
+    );
+    const out = join(work, 'tracked-out');
+    const r = mlship(['train', '--data', csv, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(
+      /does not match .*data\.csv\.dvc: its md5 is [0-9a-f]{32}, the \.dvc file records d1c47305887e2252bf1ccbd74ff159a6/,
+    );
+    expect(existsSync(out)).toBe(false);
   });
 
   it('--help documents the options', () => {
