@@ -114,7 +114,10 @@ export class LocalStore implements BlobStore {
       }
       throw this.fsError(`read ${JSON.stringify(key)}`, path, e);
     }
-    const info = await fh.stat();
+    const info = await fh.stat().catch(async (e) => {
+      await fh.close();
+      throw this.fsError(`read ${JSON.stringify(key)}`, path, e);
+    });
     if (!info.isFile()) {
       await fh.close();
       throw new NotFoundError(

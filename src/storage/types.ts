@@ -44,4 +44,9 @@ export interface BlobStore {
   list(prefix: string): AsyncIterable<BlobInfo>;
   /** Remove a blob; no error when absent. */
   delete(key: string): Promise<void>;
+  /**
+   * Release pooled connections, for stores that hold them (S3). Optional: a short CLI command can
+   * skip it (idle pooled sockets do not keep Node alive); a long-running server should call it.
+   */
+  close?(): Promise<void>;
 }

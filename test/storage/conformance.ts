@@ -111,11 +111,14 @@ export async function measurePeak<T>(
   const base = process.memoryUsage();
   let peakExternal = 0;
   let peakRss = 0;
-  let n = 0;
   const sample = () => {
-    // Collect every few samples: often enough to see live memory, rarely enough to stay fast.
-    if (++n % 4 === 0) gc();
-    const m = process.memoryUsage();
+    let m = process.memoryUsage();
+    // A reading above the peak so far may be garbage V8 has yet to free: collect, then read again,
+    // so the peak is live memory. (Collecting at every sample would make the test crawl.)
+    if (m.arrayBuffers - base.arrayBuffers > peakExternal) {
+      gc();
+      m = process.memoryUsage();
+    }
     peakExternal = Math.max(peakExternal, m.arrayBuffers - base.arrayBuffers);
     peakRss = Math.max(peakRss, m.rss - base.rss);
   };

@@ -88,10 +88,11 @@ describeBlobStore(
   },
   {
     manyKeys: 1105,
-    // Larger than the local suite's, so that memory bounded by the upload queue (4 parts in flight
-    // of 5 MiB, each briefly held twice while parts are cut) stays clearly apart from the blob size.
+    // Larger than the other suites' blob, so that the upload's own working set stays clearly below
+    // the blob size: about 50-55 MiB live here, from 4 parts of 5 MiB in flight, each held about twice
+    // while lib-storage cuts parts and the request is sent. Bounded by the queue, not the blob.
     largeBytes: 96 * MiB,
-    largeMemoryLimit: 64 * MiB,
+    largeMemoryLimit: 72 * MiB,
     report: (line) => console.log(line),
   },
 );
@@ -234,6 +235,64 @@ describe('S3Store specifics', () => {
       expect(head.message).toMatch(/\(HTTP 403\): check the credentials/);
       expect(`${e.message}${head.message}`).not.toContain(secret);
     } finally {
+      await new Promise((r) => fake.close(r));
+    }
+  });
+
+  it('says so in one line when no credentials can be found anywhere', async () => {
+    // Every source of the SDK's default chain is switched off, including the EC2/ECS metadata
+    // services (which would otherwise be asked over the network).
+    const saved = { ...process.env };
+    for (const name of Object.keys(process.env)) {
+      if (name.startsWith('AWS_')) delete process.env[name];
+    }
+    Object.assign(process.env, {
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
+      AWS_CONFIG_FILE: join(dir, 'no-config'),
+    });
+    try {
+      const store = new S3Store(bucket, 'p', { endpointurl: endpoint }, {});
+      stores.push(store);
+      expect(store.settings.credentialSource).toBe('default chain');
+      const e = await failure(store.get('k'));
+      expect(e).toBeInstanceOf(StorageError);
+      expect(e.message).toBe(
+        `no AWS credentials found for s3://${bucket}/p: set access_key_id and secret_access_key on the remote (in .dvc/config.local), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile`,
+      );
+    } finally {
+      for (const name of Object.keys(process.env)) {
+        if (!(name in saved)) delete process.env[name];
+      }
+      Object.assign(process.env, saved);
+    }
+  });
+
+  it('fails a download that stalls midway with one line instead of hanging', async () => {
+    const http = await import('node:http');
+    const held: import('node:http').ServerResponse[] = [];
+    const fake = http.createServer((req, res) => {
+      req.resume();
+      // Headers of a 1000-byte object, ten bytes, then silence.
+      res.writeHead(200, { 'content-length': 1000, 'content-type': 'application/octet-stream' });
+      res.write(Buffer.alloc(10));
+      held.push(res);
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (fake.address() as AddressInfo).port;
+      const store = open(bucket, 'p', { endpointurl: `http://127.0.0.1:${port}`, read_timeout: '0.5' });
+      const body = await store.get('k');
+      const start = Date.now();
+      const e = await failure(readAll(body));
+      expect(e).toBeInstanceOf(StorageError);
+      expect(e.message).toBe(
+        `cannot reach S3 endpoint http://127.0.0.1:${port} to read s3://${bucket}/p/k: timed out`,
+      );
+      expect(Date.now() - start).toBeLessThan(5_000);
+    } finally {
+      for (const res of held) res.destroy();
+      fake.closeAllConnections();
       await new Promise((r) => fake.close(r));
     }
   });
