@@ -14,6 +14,7 @@ import { InvalidParameterError, MlshipError, NotFoundError } from '../core/error
 import { networkReason, StorageError } from './errors.js';
 import { checkKey } from './keys.js';
 import { mapStreamErrors } from './streams.js';
+import { etagValue, redactUrl } from './text.js';
 import type { BlobInfo, BlobStore } from './types.js';
 
 export interface HttpStoreOptions {
@@ -56,9 +57,7 @@ export class HttpStore implements BlobStore {
     try {
       base = new URL(baseUrl);
     } catch {
-      throw new InvalidParameterError(
-        `invalid HTTP store URL ${JSON.stringify(baseUrl.replace(/\/\/[^/@]*@/, '//'))}`,
-      );
+      throw new InvalidParameterError(`invalid HTTP store URL ${JSON.stringify(redactUrl(baseUrl))}`);
     }
     if (base.protocol !== 'http:' && base.protocol !== 'https:') {
       throw new InvalidParameterError(
@@ -171,9 +170,14 @@ export class HttpStore implements BlobStore {
     const url = this.urlOf(key);
     const { res } = await this.request('HEAD', url);
     if (res.status === 404 || res.status === 410) return null;
-    const modified = res.headers.get('last-modified');
-    const mtimeMs = modified ? Date.parse(modified) : Number.NaN;
-    const info = (size: number): BlobInfo => (Number.isNaN(mtimeMs) ? { key, size } : { key, size, mtimeMs });
+    const info = (size: number, from: Response = res): BlobInfo => {
+      const out: BlobInfo = { key, size };
+      const mtimeMs = Date.parse(from.headers.get('last-modified') ?? '');
+      if (!Number.isNaN(mtimeMs)) out.mtimeMs = mtimeMs;
+      const etag = from.headers.get('etag');
+      if (etag) out.etag = etagValue(etag);
+      return out;
+    };
     if (res.ok) {
       const length = res.headers.get('content-length');
       if (length !== null && /^\d+$/.test(length)) return info(Number(length));
@@ -186,9 +190,9 @@ export class HttpStore implements BlobStore {
     await ranged.body?.cancel().catch(() => {});
     if (ranged.status === 404 || ranged.status === 410) return null;
     const total = /\/(\d+)$/.exec(ranged.headers.get('content-range') ?? '')?.[1];
-    if (ranged.status === 206 && total !== undefined) return info(Number(total));
+    if (ranged.status === 206 && total !== undefined) return info(Number(total), ranged);
     const length = ranged.headers.get('content-length');
-    if (ranged.status === 200 && length !== null && /^\d+$/.test(length)) return info(Number(length));
+    if (ranged.status === 200 && length !== null && /^\d+$/.test(length)) return info(Number(length), ranged);
     if (!ranged.ok) throw this.statusError('GET', url, ranged);
     throw new StorageError(`HEAD ${url}: the server reports no size (no Content-Length or Content-Range)`);
   }

@@ -11,13 +11,15 @@ import { InvalidParameterError } from '../core/errors.js';
 import { HttpStore, type HttpStoreOptions } from './http.js';
 import { LocalStore } from './local.js';
 import { S3Store, type S3StoreOptions } from './s3.js';
+import { redactUrl } from './text.js';
 import type { BlobStore } from './types.js';
 
 export { StorageError } from './errors.js';
 export { HttpStore, type HttpStoreOptions } from './http.js';
 export { checkKey, checkPrefix, joinKey } from './keys.js';
 export { LocalStore } from './local.js';
-export { redactUrl, resolveS3Settings, type S3Settings, S3Store, type S3StoreOptions } from './s3.js';
+export { resolveS3Settings, type S3Settings, S3Store, type S3StoreOptions } from './s3.js';
+export { etagValue, redactUrl } from './text.js';
 export type { BlobInfo, BlobStore, PutOptions } from './types.js';
 
 const SUPPORTED = 's3://bucket/prefix, http://…, https://…, file:///path, or a local path';
@@ -114,7 +116,7 @@ export function openStore(url: string, options: Record<string, string> = {}): Bl
     }
     default:
       throw new InvalidParameterError(
-        `unsupported store URL scheme "${scheme}:" in ${JSON.stringify(url.replace(/\/\/[^/@]*@/, '//'))}: expected ${SUPPORTED}`,
+        `unsupported store URL scheme "${scheme}:" in ${JSON.stringify(redactUrl(url))}: expected ${SUPPORTED}`,
       );
   }
 }

@@ -19,22 +19,34 @@
  * Secrets are never put in messages or logs; endpoint URLs are shown without any user:password.
  */
 import { pipeline as pipelineCb, Readable, Transform, type TransformCallback } from 'node:stream';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  type ListObjectsV2CommandOutput,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { ListObjectsV2CommandOutput, S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { InvalidInputError, InvalidParameterError, MlshipError, NotFoundError } from '../core/errors.js';
 import { networkReason, StorageError } from './errors.js';
 import { checkKey, checkPrefix } from './keys.js';
 import { mapStreamErrors } from './streams.js';
+import { etagValue, redactUrl } from './text.js';
 import type { BlobInfo, BlobStore, PutOptions } from './types.js';
+
+type ClientModule = typeof import('@aws-sdk/client-s3');
+type UploadClass = typeof import('@aws-sdk/lib-storage').Upload;
+
+/**
+ * The AWS SDK, loaded on first use: it takes ~100 ms to import, which every CLI command that only
+ * touches local or HTTP stores would otherwise pay at start-up.
+ */
+let sdkModules: Promise<{ s3: ClientModule; Upload: UploadClass }> | undefined;
+function loadSdk(): Promise<{ s3: ClientModule; Upload: UploadClass }> {
+  sdkModules ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')]).then(
+    ([s3, storage]) => ({ s3, Upload: storage.Upload }),
+  );
+  return sdkModules;
+}
+
+interface Sdk {
+  s3: ClientModule;
+  Upload: UploadClass;
+  client: S3Client;
+}
 
 /** DVC's S3 remote options (string values, as read from .dvc/config), plus two tuning knobs. */
 export interface S3StoreOptions {
@@ -181,19 +193,6 @@ export function resolveS3Settings(options: S3StoreOptions, env: NodeJS.ProcessEn
   };
 }
 
-/** A URL fit for a message: any user:password part is dropped. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username === '' && u.password === '') return url;
-    u.username = '';
-    u.password = '';
-    return u.href;
-  } catch {
-    return url.replace(/\/\/[^/@]*@/, '//');
-  }
-}
-
 /** Errors the S3 API names when the caller's identity or signature is refused. */
 const ACCESS_ERRORS = new Set([
   'AccessDenied',
@@ -234,6 +233,18 @@ class SizeCheck extends Transform {
   }
 }
 
+function blobInfo(
+  key: string,
+  size: number | undefined,
+  modified: Date | undefined,
+  etag: string | undefined,
+): BlobInfo {
+  const info: BlobInfo = { key, size: size ?? 0 };
+  if (modified) info.mtimeMs = modified.getTime();
+  if (etag) info.etag = etagValue(etag);
+  return info;
+}
+
 export class S3Store implements BlobStore {
   readonly url: string;
   readonly readOnly = false;
@@ -241,7 +252,9 @@ export class S3Store implements BlobStore {
   /** key prefix inside the bucket, without leading or trailing '/'; '' for the whole bucket */
   readonly prefix: string;
   readonly settings: Omit<S3Settings, 'credentials'>;
-  private readonly client: S3Client;
+  private readonly clientConfig: S3ClientConfig;
+  private sdkReady: Promise<Sdk> | undefined;
+  private client: S3Client | undefined;
   private readonly partSize: number;
   /** set once the bucket is known to exist, so a 404 on an object can be told from a missing bucket */
   private bucketCheck: Promise<void> | undefined;
@@ -299,12 +312,21 @@ export class S3Store implements BlobStore {
     } else {
       config.followRegionRedirects = true;
     }
-    this.client = new S3Client(config);
+    this.clientConfig = config;
+  }
+
+  /** The SDK and this store's client, created on first use. */
+  private sdk(): Promise<Sdk> {
+    this.sdkReady ??= loadSdk().then(({ s3, Upload }) => {
+      this.client = new s3.S3Client(this.clientConfig);
+      return { s3, Upload, client: this.client };
+    });
+    return this.sdkReady;
   }
 
   /** Release pooled connections (a long-running server should call this when done with a store). */
   async close(): Promise<void> {
-    this.client.destroy();
+    this.client?.destroy();
   }
 
   private objectKey(key: string): string {
@@ -362,16 +384,19 @@ export class S3Store implements BlobStore {
    * whether the bucket exists, so a misspelt bucket is reported instead of looking empty.
    */
   private ensureBucket(): Promise<void> {
-    this.bucketCheck ??= this.client.send(new HeadBucketCommand({ Bucket: this.bucket })).then(
-      () => undefined,
-      (e: AwsError) => {
+    this.bucketCheck ??= (async () => {
+      const { s3, client } = await this.sdk();
+      try {
+        await client.send(new s3.HeadBucketCommand({ Bucket: this.bucket }));
+      } catch (e) {
         this.bucketCheck = undefined; // not cached: the next call may find it created
-        if (e.$metadata?.httpStatusCode === 404 || e.name === 'NotFound' || e.name === 'NoSuchBucket') {
+        const err = e as AwsError;
+        if (err.$metadata?.httpStatusCode === 404 || err.name === 'NotFound' || err.name === 'NoSuchBucket') {
           throw new NotFoundError(`S3 bucket "${this.bucket}" does not exist at ${this.where()}`);
         }
         throw this.fail(e, 'check bucket');
-      },
-    );
+      }
+    })();
     return this.bucketCheck;
   }
 
@@ -379,7 +404,8 @@ export class S3Store implements BlobStore {
     const Key = this.objectKey(key);
     let body: unknown;
     try {
-      body = (await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key }))).Body;
+      const { s3, client } = await this.sdk();
+      body = (await client.send(new s3.GetObjectCommand({ Bucket: this.bucket, Key }))).Body;
     } catch (e) {
       throw this.fail(e, 'get', key);
     }
@@ -422,8 +448,9 @@ export class S3Store implements BlobStore {
       options.size !== undefined
         ? Math.max(this.partSize, Math.ceil(options.size / MAX_PARTS))
         : this.partSize;
+    const { Upload, client } = await this.sdk();
     const upload = new Upload({
-      client: this.client,
+      client,
       params: { Bucket: this.bucket, Key, Body: payload, ContentType: options.contentType },
       partSize,
       queueSize: QUEUE_SIZE,
@@ -446,8 +473,9 @@ export class S3Store implements BlobStore {
   async stat(key: string): Promise<BlobInfo | null> {
     const Key = this.objectKey(key);
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
-      return { key, size: head.ContentLength ?? 0, mtimeMs: head.LastModified?.getTime() };
+      const { s3, client } = await this.sdk();
+      const head = await client.send(new s3.HeadObjectCommand({ Bucket: this.bucket, Key }));
+      return blobInfo(key, head.ContentLength, head.LastModified, head.ETag);
     } catch (e) {
       const err = e as AwsError;
       if (err.$metadata?.httpStatusCode === 404 || err.name === 'NotFound' || err.name === 'NoSuchKey') {
@@ -470,8 +498,13 @@ export class S3Store implements BlobStore {
     do {
       let page: ListObjectsV2CommandOutput;
       try {
-        page = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base + prefix, ContinuationToken: token }),
+        const { s3, client } = await this.sdk();
+        page = await client.send(
+          new s3.ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: base + prefix,
+            ContinuationToken: token,
+          }),
         );
       } catch (e) {
         throw this.fail(e, 'list', undefined);
@@ -486,7 +519,7 @@ export class S3Store implements BlobStore {
         } catch {
           continue;
         }
-        yield { key, size: object.Size ?? 0, mtimeMs: object.LastModified?.getTime() };
+        yield blobInfo(key, object.Size, object.LastModified, object.ETag);
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
@@ -495,7 +528,8 @@ export class S3Store implements BlobStore {
   async delete(key: string): Promise<void> {
     const Key = this.objectKey(key);
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
+      const { s3, client } = await this.sdk();
+      await client.send(new s3.DeleteObjectCommand({ Bucket: this.bucket, Key }));
     } catch (e) {
       throw this.fail(e, 'delete', key);
     }

@@ -17,6 +17,12 @@ export interface BlobInfo {
   size: number;
   /** modification time, ms since the epoch, when the backend knows it */
   mtimeMs?: number;
+  /**
+   * The entity tag, when the backend has one (S3, HTTP servers that send ETag), without its
+   * surrounding double quotes (a weak tag keeps its W/ prefix). DVC records it as an import's
+   * source checksum (`etag` for S3, `checksum` for HTTP).
+   */
+  etag?: string;
 }
 
 export interface PutOptions {

@@ -41,7 +41,10 @@ async function serveFile(
     res.writeHead(404).end('not found');
     return;
   }
-  const headers: Record<string, string | number> = { 'last-modified': info.mtime.toUTCString() };
+  const headers: Record<string, string | number> = {
+    'last-modified': info.mtime.toUTCString(),
+    etag: `W/"${info.size}-${Math.floor(info.mtimeMs)}"`,
+  };
   const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
   if (range && info.size > 0) {
     const start = Number(range[1]);
@@ -153,6 +156,13 @@ describe('HttpStore specifics', () => {
     seen.length = 0;
     expect((await readAll(await store.get('%2e%2e/a b/q?#'))).toString()).toBe('literal');
     expect(seen).toEqual(['/files/x/%252e%252e/a%20b/q%3F%23']);
+  });
+
+  it('reports size, mtime and the ETag (unquoted) from HEAD', async () => {
+    await seed().put('meta/blob', Buffer.from('12345'));
+    const info = await new HttpStore(`${base}/files/x`).stat('meta/blob');
+    expect(info).toMatchObject({ key: 'meta/blob', size: 5, etag: expect.stringMatching(/^W\/5-\d+$/) });
+    expect(Math.abs((info?.mtimeMs ?? 0) - Date.now())).toBeLessThan(60_000);
   });
 
   it('follows redirects', async () => {

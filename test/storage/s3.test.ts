@@ -126,6 +126,16 @@ describe('S3Store specifics', () => {
     expect(store.url).toBe(`s3://${bucket}/layout/dvcstore`);
   });
 
+  it("reports the ETag (a single PUT's is the md5 of the bytes) from stat and list, unquoted", async () => {
+    const store = open(bucket, 'etag');
+    await store.put('blob', Buffer.from('hello'));
+    const md5 = '5d41402abc4b2a76b9719d911017c592'; // md5("hello")
+    expect(await store.stat('blob')).toMatchObject({ key: 'blob', size: 5, etag: md5 });
+    const listed = [];
+    for await (const info of store.list('')) listed.push(info);
+    expect(listed).toEqual([expect.objectContaining({ key: 'blob', size: 5, etag: md5 })]);
+  });
+
   it('treats the store prefix as a folder: s3://b/p never sees "pq/…"', async () => {
     await open(bucket, 'iso/pq').put('x', Buffer.from('1'));
     await open(bucket, 'iso/p').put('y', Buffer.from('2'));
