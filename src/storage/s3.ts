@@ -286,9 +286,10 @@ export class S3Store implements BlobStore {
     this.settings = settings;
     this.partSize = Math.max(MIN_PART_SIZE, options.partSizeBytes ?? 8 * MiB);
 
-    // The SDK warns on every process start under Node < 22 about its *future* releases; the
-    // lock file pins this one, which supports Node 20, and the warning would land in every CLI
-    // command's stderr. Whoever wants it back sets the variable to "false".
+    // Under Node < 22 the SDK warns (once per process, at the first client) about its *future*
+    // releases; the lock file pins this one, which supports Node 20, and the multi-line warning
+    // would land in the stderr of every CLI command that touches S3. Whoever wants it back sets
+    // the variable to "false".
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
     const config: S3ClientConfig = {
@@ -326,7 +327,9 @@ export class S3Store implements BlobStore {
 
   /** Release pooled connections (a long-running server should call this when done with a store). */
   async close(): Promise<void> {
-    this.client?.destroy();
+    // Waits for a client still being created, so none is left behind with open sockets.
+    const sdk = await this.sdkReady?.catch(() => undefined);
+    sdk?.client.destroy();
   }
 
   private objectKey(key: string): string {
