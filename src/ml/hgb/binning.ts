@@ -58,44 +58,51 @@ export function columnThresholds(
 ): Float64Array {
   const used = rows ? rows.length : n;
   const values = new Float64Array(used);
+  // Gather the non-missing values, noting the distinct ones while there are few: a feature with at
+  // most maxBins distinct values (categorical codes, one-hot columns, small integers) then needs
+  // no sort of all its values. (A Set equates -0 and 0, as np.unique does.)
+  let distinctSet: Set<number> | null = new Set<number>();
   let m = 0;
   for (let i = 0; i < used; i++) {
     const v = x[offset + (rows ? rows[i] : i)];
-    if (!Number.isNaN(v)) values[m++] = v;
-  }
-  const sorted = values.subarray(0, m).sort();
-  // np.unique on sorted data: the first of each run of equal values.
-  let nDistinct = 0;
-  for (let i = 0; i < m; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) nDistinct++;
-
-  let thresholds: Float64Array;
-  if (nDistinct <= maxBins) {
-    const distinct = new Float64Array(nDistinct);
-    let k = 0;
-    for (let i = 0; i < m; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct[k++] = sorted[i];
-    thresholds = new Float64Array(Math.max(0, nDistinct - 1));
-    // (a + b) then *= 0.5, as sklearn: the sum may overflow to inf, which is then clipped.
-    for (let i = 0; i < thresholds.length; i++) thresholds[i] = (distinct[i] + distinct[i + 1]) * 0.5;
-  } else {
-    thresholds = new Float64Array(maxBins - 1);
-    // np.linspace(0, 100, maxBins + 1): y = arange(num) * step + 0 with step = 100 / (num - 1).
-    const step = 100 / maxBins;
-    for (let i = 1; i < maxBins; i++) {
-      const q = (i * step) / 100; // np.percentile divides q by 100 first
-      const pos = (m - 1) * q;
-      const virtual = 0.5 * (Math.floor(pos) + Math.ceil(pos));
-      let prevIndex = Math.floor(virtual);
-      let nextIndex = prevIndex + 1;
-      if (virtual >= m - 1) {
-        prevIndex = m - 1;
-        nextIndex = m - 1;
-      }
-      const gamma = virtual % 1 === 0 ? 0 : 0.5;
-      const prev = sorted[prevIndex];
-      const next = sorted[nextIndex];
-      const diff = next - prev;
-      thresholds[i - 1] = gamma >= 0.5 ? next - diff * (1 - gamma) : prev + diff * gamma;
+    if (Number.isNaN(v)) continue;
+    values[m++] = v;
+    if (distinctSet) {
+      distinctSet.add(v);
+      if (distinctSet.size > maxBins) distinctSet = null;
     }
+  }
+  if (distinctSet) {
+    // Midpoints between consecutive distinct values: (a + b) then *= 0.5, as sklearn (the sum may
+    // overflow to inf, which is then clipped to ALMOST_INF, inlined).
+    const distinct = Float64Array.from(distinctSet).sort();
+    const midpoints = new Float64Array(Math.max(0, distinct.length - 1));
+    for (let i = 0; i < midpoints.length; i++) {
+      const mid = (distinct[i] + distinct[i + 1]) * 0.5;
+      midpoints[i] = Math.min(mid, 1e300);
+    }
+    return midpoints;
+  }
+  // More than maxBins distinct values: the inner percentiles, from the sorted values.
+  const sorted = values.subarray(0, m).sort();
+  const thresholds = new Float64Array(maxBins - 1);
+  // np.linspace(0, 100, maxBins + 1): y = arange(num) * step + 0 with step = 100 / (num - 1).
+  const step = 100 / maxBins;
+  for (let i = 1; i < maxBins; i++) {
+    const q = (i * step) / 100; // np.percentile divides q by 100 first
+    const pos = (m - 1) * q;
+    const virtual = 0.5 * (Math.floor(pos) + Math.ceil(pos));
+    let prevIndex = Math.floor(virtual);
+    let nextIndex = prevIndex + 1;
+    if (virtual >= m - 1) {
+      prevIndex = m - 1;
+      nextIndex = m - 1;
+    }
+    const gamma = virtual % 1 === 0 ? 0 : 0.5;
+    const prev = sorted[prevIndex];
+    const next = sorted[nextIndex];
+    const diff = next - prev;
+    thresholds[i - 1] = gamma >= 0.5 ? next - diff * (1 - gamma) : prev + diff * gamma;
   }
   // ALMOST_INF (inlined: this function must stay self-contained)
   for (let i = 0; i < thresholds.length; i++) if (thresholds[i] > 1e300) thresholds[i] = 1e300;

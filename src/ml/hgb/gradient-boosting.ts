@@ -35,11 +35,11 @@ import { type Matrix, takeRows, takeValues } from '../matrix.js';
 import { RandomState } from '../random.js';
 import { BinMapper, type BinnedMatrix } from './binning.js';
 import { drawRandomSeed, earlyStoppingEnabled, shouldStop, validationSplit } from './early-stopping.js';
+import { Engine, type EngineInput, threadsFor } from './engine.js';
 import { TreeGrower } from './grower.js';
 import { baselinePrediction } from './loss.js';
-import { type Engine, EngineBuffers, type EngineInput, SerialEngine } from './parallel.js';
 import { type TreePredictor, treeFromJSON } from './predictor.js';
-import { ParallelEngine, parallelBinning, shouldUseThreads } from './workers.js';
+import { parallelBinning } from './workers.js';
 
 const NAME = 'HistGradientBoostingRegressor';
 
@@ -252,16 +252,16 @@ export class HistGradientBoostingRegressor implements Regressor {
     const nThreads = P.nThreads > 0 ? P.nThreads : availableParallelism();
     const n = Xtrain.nRows;
     const nFeatures = X.nCols;
-    const threaded = shouldUseThreads(nThreads, n, nFeatures);
+    const threads = threadsFor(nThreads, n, nFeatures);
 
     // Thresholds from the training rows only (subsampled with the model's seed when there are
     // more than 200,000), then both sets binned with them.
     const binMapper = new BinMapper(P.maxBins + 1);
     let binned: BinnedMatrix;
     let binnedVal: BinnedMatrix | null = null;
-    if (threaded) {
+    if (threads > 1) {
       const subsample = binMapper.subsampleRows(n, new RandomState(seed));
-      ({ binned, binnedVal } = parallelBinning(binMapper, Xtrain, Xval, subsample, nThreads));
+      ({ binned, binnedVal } = parallelBinning(binMapper, Xtrain, Xval, subsample, threads));
     } else {
       binMapper.fit(Xtrain, new RandomState(seed));
       binned = binMapper.transform(Xtrain);
@@ -289,8 +289,7 @@ export class HistGradientBoostingRegressor implements Regressor {
       maxLeafNodes: P.maxLeafNodes,
       baseline: this.baselinePrediction,
     };
-    const buffers = new EngineBuffers(input, threaded);
-    const engine: Engine = threaded ? new ParallelEngine(buffers, nThreads) : new SerialEngine(buffers);
+    const engine = new Engine(input, threads);
     const growerData = {
       binned,
       nBinsNonMissing: binMapper.nBinsNonMissing,
@@ -325,7 +324,7 @@ export class HistGradientBoostingRegressor implements Regressor {
         grower.grow(sumGradients);
         const predictor = grower.makePredictor();
         predictors.push(predictor);
-        engine.applyTree(engine.segments, grower.leafSegments(engine.segments));
+        engine.applyTree(grower.leafSegments(engine.segments));
         // Gradients for the next tree (unused after the last one) and this iteration's losses.
         sumGradients = engine.residuals(withScores);
         if (!withScores) continue;

@@ -35,13 +35,13 @@ export interface TreeArrays {
 export const PACKED_NODE_SIZE = 8;
 
 /**
- * Rows [start, end) of a row-major binned matrix: add a packed tree's value to raw (sklearn's
- * predict_binned, for the early-stopping validation rows) and store each row's loss
- * 0.5 * (raw - y)**2 for the validation score. `nodes` null adds nothing (the score before the
- * first tree). Self-contained (runs in worker threads).
+ * Rows [start, end) of a row-major binned matrix: add the packed tree's value to raw (sklearn's
+ * predict_binned, for the early-stopping validation rows) unless `withTree` is false (the score
+ * before the first tree), and store each row's loss 0.5 * (raw - y)**2 for the validation score.
+ * Self-contained (runs in worker threads).
  */
 export function predictBinnedPacked(
-  nodes: Int32Array | null,
+  nodes: Int32Array,
   values: Float64Array,
   rows: Uint8Array,
   nFeatures: number,
@@ -49,11 +49,12 @@ export function predictBinnedPacked(
   raw: Float64Array,
   y: Float64Array,
   losses: Float64Array,
+  withTree: boolean,
   start: number,
   end: number,
 ): void {
   for (let i = start; i < end; i++) {
-    if (nodes) {
+    if (withTree) {
       const r = i * nFeatures;
       let node = 0;
       let o = 0;

@@ -1,0 +1,323 @@
+/**
+ * The data work of a fit (`Engine`): histograms, split search and partition for the grower, and
+ * the per-iteration passes over all rows (gradients and losses, adding a tree to the raw
+ * predictions, scoring the validation rows). It owns the fit's buffers and runs every operation
+ * as shares (shares.ts) on a WorkerTeam (workers.ts): with one thread the calling thread does
+ * them all, with more the workers take theirs, and the results are identical either way. Work too
+ * small to pay for waking the workers runs on the calling thread with the same kernels.
+ */
+import type { BinnedMatrix } from './binning.js';
+import { SEGMENT_SIZE, type SplitRequest, type TreeKernels } from './grower.js';
+import { HistogramPool, rootCountHistograms } from './histogram.js';
+import { meanOf } from './loss.js';
+import { PACKED_NODE_SIZE, type TreePredictor } from './predictor.js';
+import {
+  bindFitKernels,
+  C,
+  type FitKernels,
+  type FitState,
+  MAX_THREADS,
+  runFitShare,
+  splitFeatures,
+} from './shares.js';
+import { FEATURE_RESULT_SIZE, pickBestSplit, rightUpperBound, type SplitInfo } from './splitting.js';
+import { KERNELS, WorkerTeam } from './workers.js';
+
+/** Below this many (samples x features) in a node, its histograms stay on the calling thread. */
+const MIN_NODE_WORK = 12_000;
+/** Below this many rows, a pass over rows or a partition stays on the calling thread. */
+const MIN_ROWS = 16_384;
+/** Below this many (rows x features) per fit, threads cost more than they save. */
+const MIN_FIT_WORK = 50_000;
+
+/** The number of threads a fit of this size should use. */
+export function threadsFor(nThreads: number, nRows: number, nFeatures: number): number {
+  if (nFeatures < 2 || nRows * nFeatures < MIN_FIT_WORK) return 1;
+  return Math.max(1, Math.min(nThreads, nFeatures, MAX_THREADS));
+}
+
+/** What a fit gives its engine. */
+export interface EngineInput {
+  binned: BinnedMatrix;
+  y: Float64Array;
+  /** validation rows, binned with the same mapper, and their targets (early stopping) */
+  binnedVal: BinnedMatrix | null;
+  yval: Float64Array | null;
+  /** bins per feature in a histogram, missing-value bin included */
+  nBins: number;
+  missingBin: number;
+  nBinsNonMissing: Uint32Array;
+  hasMissing: Uint8Array;
+  l2: number;
+  minSamplesLeaf: number;
+  maxLeafNodes: number | null;
+  /** the starting raw prediction of every row */
+  baseline: number;
+}
+
+/** Room for the most leaves a tree can have: each holds >= min_samples_leaf samples. */
+export function maxSegments(nRows: number, minSamplesLeaf: number, maxLeafNodes: number | null): number {
+  const bound = Math.max(1, Math.floor(nRows / minSamplesLeaf) + 1);
+  return maxLeafNodes === null ? bound : Math.min(bound, maxLeafNodes);
+}
+
+export class Engine implements TreeKernels {
+  readonly pool: HistogramPool;
+  readonly partition: Uint32Array;
+  /** buffer for the grower's leafSegments() (room for every leaf) */
+  readonly segments: Float64Array;
+  private readonly n: number;
+  private readonly nFeatures: number;
+  private readonly nThreads: number;
+  private readonly team: WorkerTeam;
+  private state: FitState;
+  /** bound kernels of each share's features; shareKernels[0] also serves the row operations */
+  private shareKernels: FitKernels[];
+  /** bound kernels of all features, for work done whole on the calling thread */
+  private allKernels: FitKernels;
+
+  constructor(
+    private readonly input: EngineInput,
+    nThreads: number,
+  ) {
+    const { binned, nBins } = input;
+    const n = binned.nRows;
+    const nF = binned.nFeatures;
+    this.n = n;
+    this.nFeatures = nF;
+    this.nThreads = nThreads;
+    const shared = nThreads > 1;
+    // Plain ArrayBuffers when no other thread reads them.
+    const buffer = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    const f64 = (len: number) => new Float64Array(buffer(8 * len));
+    const u32 = (len: number) => new Uint32Array(buffer(4 * len));
+    this.pool = new HistogramPool(nF, nBins, (input.maxLeafNodes ?? 31) + 2, shared);
+    this.partition = u32(n);
+    this.segments = f64(SEGMENT_SIZE * maxSegments(n, input.minSamplesLeaf, input.maxLeafNodes));
+    const nVal = input.yval?.length ?? 0;
+    const copy = (v: Float64Array) => {
+      const out = f64(v.length);
+      out.set(v);
+      return out;
+    };
+    const maxNodes = 2 * maxSegments(n, input.minSamplesLeaf, input.maxLeafNodes);
+    const ranges: number[] = [];
+    for (let t = 0; t <= nThreads; t++) ranges.push(Math.round((t * nF) / nThreads));
+    this.team = new WorkerTeam(nThreads);
+    this.state = {
+      kind: 'fit',
+      control: this.team.ctl,
+      args: f64(2 * C.REQUEST_ARGS),
+      nThreads,
+      ranges,
+      rows: binned.rows,
+      columns: binned.columns,
+      nRows: n,
+      nFeatures: nF,
+      nBins,
+      missingBin: input.missingBin,
+      nBinsNonMissing: input.nBinsNonMissing,
+      hasMissing: input.hasMissing,
+      l2: input.l2,
+      minSamplesLeaf: input.minSamplesLeaf,
+      rootCounts: rootCountHistograms(binned.columns, n, nF, nBins),
+      gradients: new Float32Array(buffer(4 * n)),
+      partition: this.partition,
+      scratch: u32(n),
+      hist: this.pool.data,
+      results: f64(2 * nF * FEATURE_RESULT_SIZE),
+      resultSize: FEATURE_RESULT_SIZE,
+      y: copy(input.y),
+      raw: f64(n).fill(input.baseline),
+      losses: f64(n),
+      segments: this.segments,
+      treeNodes: new Int32Array(buffer(4 * PACKED_NODE_SIZE * maxNodes)),
+      treeValues: f64(maxNodes),
+      valRows: input.binnedVal?.rows ?? null,
+      yval: input.yval ? copy(input.yval) : null,
+      rawVal: input.yval ? f64(nVal).fill(input.baseline) : null,
+      lossesVal: input.yval ? f64(nVal) : null,
+      spin: 0, // set by the team
+      c: C,
+    };
+    this.shareKernels = [];
+    this.allKernels = this.bind();
+    this.team.setup(this.state);
+  }
+
+  /** (Re)bind the kernels to the current state; returns the all-features kernels. */
+  private bind(): FitKernels {
+    const s = this.state;
+    this.shareKernels = [];
+    for (let t = 0; t < this.nThreads; t++) {
+      this.shareKernels.push(bindFitKernels(s, KERNELS, s.ranges[t], s.ranges[t + 1]));
+    }
+    this.allKernels =
+      this.nThreads === 1 ? this.shareKernels[0] : bindFitKernels(s, KERNELS, 0, this.nFeatures);
+    return this.allKernels;
+  }
+
+  /** Run `op` over all shares (its arguments are set). */
+  private run(op: number): void {
+    if (this.pool.data !== this.state.hist) {
+      // The histogram pool grew (only possible without max_leaf_nodes): share the new buffer.
+      this.team.stop();
+      this.state = { ...this.state, hist: this.pool.data };
+      this.bind();
+      this.team.setup(this.state);
+    }
+    const s = this.state;
+    this.team.run(op, (t) => runFitShare(s, KERNELS, this.shareKernels[t], splitFeatures, op, t));
+  }
+
+  private setRequest(slot: number, r: SplitRequest): void {
+    const args = this.state.args;
+    const a = slot * C.REQUEST_ARGS;
+    args[a] = r.hist;
+    args[a + 1] = r.nSamples;
+    args[a + 2] = r.sumGradients;
+    args[a + 3] = r.value;
+  }
+
+  private resolve(r: SplitRequest, results: Float64Array, slot: number): void {
+    const size = this.nFeatures * FEATURE_RESULT_SIZE;
+    const own = results.subarray(slot * size, (slot + 1) * size);
+    pickBestSplit(own, this.nFeatures, r.nSamples, r.sumGradients, r.sumHessians, this.input.l2, r.out);
+  }
+
+  root(request: SplitRequest): void {
+    this.setRequest(0, request);
+    this.run(C.OP_ROOT);
+    this.resolve(request, this.state.results, 0);
+  }
+
+  children(
+    start: number,
+    count: number,
+    smallHist: number,
+    parentHist: number,
+    left: SplitRequest | null,
+    right: SplitRequest | null,
+  ): void {
+    if (left) this.setRequest(0, left);
+    if (right) this.setRequest(1, right);
+    const s = this.state;
+    if (this.nThreads === 1 || count * this.nFeatures < MIN_NODE_WORK) {
+      const k = this.allKernels;
+      k.node(s.rows, s.partition, start, count, s.gradients, s.hist, smallHist);
+      k.sub(s.hist, parentHist, smallHist);
+      if (left) splitFeatures(s, KERNELS, 0, 0, 0, this.nFeatures);
+      if (right) splitFeatures(s, KERNELS, C.REQUEST_ARGS, 1, 0, this.nFeatures);
+    } else {
+      const ctl = s.control;
+      ctl[C.A0] = start;
+      ctl[C.A0 + 1] = count;
+      ctl[C.A0 + 2] = smallHist;
+      ctl[C.A0 + 3] = parentHist;
+      ctl[C.A0 + 4] = left ? 1 : 0;
+      ctl[C.A0 + 5] = right ? 1 : 0;
+      this.run(C.OP_CHILDREN);
+    }
+    if (left) this.resolve(left, s.results, 0);
+    if (right) this.resolve(right, s.results, 1);
+  }
+
+  splitIndices(start: number, count: number, split: SplitInfo): number {
+    const s = this.state;
+    const upper = rightUpperBound(split.missingGoToLeft, s.missingBin);
+    const p = s.partition;
+    if (this.nThreads === 1 || count < MIN_ROWS) {
+      const nLeft = this.allKernels.partition(start, start + count, split.feature, split.bin, upper);
+      p.set(s.scratch.subarray(start, start + count - nLeft), start + nLeft);
+      return nLeft;
+    }
+    const ctl = s.control;
+    ctl[C.A0] = start;
+    ctl[C.A0 + 1] = count;
+    ctl[C.A0 + 2] = split.feature;
+    ctl[C.A0 + 3] = split.bin;
+    ctl[C.A0 + 4] = upper;
+    this.run(C.OP_PARTITION);
+    // Chunk t's left part sits at the front of its chunk and its right part at the same
+    // positions of scratch: move the left parts together, then append the right parts.
+    const T = this.nThreads;
+    const chunk = (t: number) => start + Math.floor((t * count) / T);
+    let dest = start + ctl[C.COUNTS];
+    for (let t = 1; t < T; t++) {
+      p.copyWithin(dest, chunk(t), chunk(t) + ctl[C.COUNTS + t]);
+      dest += ctl[C.COUNTS + t];
+    }
+    const nLeft = dest - start;
+    for (let t = 0; t < T; t++) {
+      const nRight = chunk(t + 1) - chunk(t) - ctl[C.COUNTS + t];
+      p.set(s.scratch.subarray(chunk(t), chunk(t) + nRight), dest);
+      dest += nRight;
+    }
+    return nLeft;
+  }
+
+  /** Whether a pass over n rows is shared between threads. */
+  private shared(n: number): boolean {
+    return this.nThreads > 1 && n >= MIN_ROWS;
+  }
+
+  /**
+   * Gradients for the next tree from the current raw predictions, and, when `withLoss`, the
+   * per-sample training losses; returns the sum of the gradients (in row order).
+   */
+  residuals(withLoss: boolean): number {
+    const k = this.allKernels;
+    if (this.shared(this.n)) {
+      this.state.control[C.A0] = withLoss ? 1 : 0;
+      this.run(C.OP_RESIDUALS);
+    } else {
+      k.residuals(0, this.n, withLoss);
+    }
+    return k.sum(0, this.n, 0);
+  }
+
+  /** Mean training loss (after residuals(true)). */
+  trainLoss(): number {
+    return meanOf(this.state.losses, this.n);
+  }
+
+  /** Partition back to 0 .. n-1, before growing a tree. */
+  resetTree(): void {
+    if (this.shared(this.n)) {
+      this.run(C.OP_RESET);
+    } else {
+      const p = this.partition;
+      for (let i = 0; i < p.length; i++) p[i] = i;
+    }
+  }
+
+  /** Add a grown tree's leaf values (nSegments segments in `segments`) to the training rows' raw predictions. */
+  applyTree(nSegments: number): void {
+    if (this.shared(this.n)) {
+      this.state.control[C.A0] = nSegments;
+      this.run(C.OP_APPLY);
+    } else {
+      this.allKernels.apply(nSegments, 0, this.n);
+    }
+  }
+
+  /** Add a tree (null: none) to the validation rows' raw predictions; returns their mean loss. */
+  validate(tree: TreePredictor | null): number {
+    const s = this.state;
+    const predict = this.allKernels.predict;
+    if (!predict || !s.yval || !s.lossesVal) return Number.NaN;
+    if (tree) tree.pack(s.treeNodes, s.treeValues);
+    const nVal = s.yval.length;
+    if (this.shared(nVal)) {
+      s.control[C.A0] = tree ? 1 : 0;
+      this.run(C.OP_VALIDATE);
+    } else {
+      predict(tree !== null, 0, nVal);
+    }
+    return meanOf(s.lossesVal, nVal);
+  }
+
+  close(): void {
+    this.team.close();
+  }
+}
