@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HistGradientBoostingRegressor } from '../../../src/ml/hgb/gradient-boosting.js';
+import { createMatrix, type Matrix } from '../../../src/ml/matrix.js';
 import { type DataSpec, decodeAll, loadFixture, makeData, maxRelDiff, sliceRows } from './data.js';
 
 interface TreeSummary {
@@ -28,10 +29,24 @@ interface ModelCase {
   n_leaves: number[];
   predict_test: unknown[];
   predict_train_head: unknown[];
+  predict_nan: unknown[];
   trees?: TreeSummary[];
 }
 
 const fixture = loadFixture<{ cases: ModelCase[] }>('hgb_models.json');
+
+/** gen_hgb.py's with_nans: the first 20 rows with one value missing in turn, then an all-NaN row. */
+function withNans(X: Matrix): Matrix {
+  const rows = Math.min(20, X.nRows);
+  const out = createMatrix(rows + 1, X.nCols);
+  for (let j = 0; j < X.nCols; j++) {
+    for (let i = 0; i < rows; i++) {
+      out.data[j * (rows + 1) + i] = i % X.nCols === j ? Number.NaN : X.data[j * X.nRows + i];
+    }
+    out.data[j * (rows + 1) + rows] = Number.NaN;
+  }
+  return out;
+}
 
 function fitCase(c: ModelCase, nThreads: number) {
   const { X, y } = makeData(c.data, c.n_train + c.n_test);
@@ -59,6 +74,8 @@ describe('HistGradientBoostingRegressor against scikit-learn 1.2.1', () => {
       expect(maxRelDiff(model.predict(Xtest), decodeAll(c.predict_test))).toBe(0);
       const head = sliceRows(Xtrain, 0, Math.min(100, c.n_train));
       expect(maxRelDiff(model.predict(head), decodeAll(c.predict_train_head))).toBe(0);
+      // NaN at predict time: the learned side, or the bigger child for features that had none.
+      expect(maxRelDiff(model.predict(withNans(Xtest)), decodeAll(c.predict_nan))).toBe(0);
       for (const [i, t] of (c.trees ?? []).entries()) {
         const p = model.predictors[i];
         expect(Array.from(p.isLeaf), `tree ${i} leaves`).toEqual(t.is_leaf);
