@@ -29,6 +29,10 @@ export const C = {
   COMPLETED: 2,
   READY: 3,
   FAILED: 4,
+  /** how many workers sleep in Atomics.wait (notify only then: Atomics.notify is slow in V8) */
+  SLEEPERS: 14,
+  /** 1 while the calling thread sleeps waiting for the workers */
+  MAIN_SLEEPING: 15,
   /** integer arguments A0 .. A0 + 5 */
   A0: 5,
   /** per-share results (left counts of partition chunks) */

@@ -4,11 +4,18 @@
  *
  * Protocol. Every buffer a share touches lives in SharedArrayBuffers, handed once per fit to the
  * workers (setup). To run an operation, the calling thread publishes it (a new "generation" in a
- * shared Int32Array, then Atomics.notify), does share 0, then claims with a compare-and-swap every
- * share that no worker has claimed yet and does it too; a worker wakes (it spins briefly, then
- * sleeps in Atomics.wait), claims its own share the same way and does it. The calling thread then
- * waits for the shares the workers claimed. So a worker the OS has not scheduled yet (a busy
- * machine) never makes the fit wait: its share is done by the calling thread instead.
+ * shared Int32Array), does share 0, then claims with a compare-and-swap every share that no worker
+ * has claimed yet and does it too; a worker sees the new generation (it spins for a while after
+ * each operation, then sleeps in Atomics.wait), claims its own share the same way and does it.
+ * The calling thread then waits for the shares the workers claimed. So a worker the OS has not
+ * scheduled yet (a busy machine) never makes the fit wait: its share is done by the calling
+ * thread instead.
+ *
+ * Atomics.notify costs tens of microseconds in V8 even when nobody waits, as much as a whole
+ * histogram share of a mid-sized node; so each side says when it sleeps (a counter of sleeping
+ * workers, a flag for the calling thread) and the other notifies only then. A sleeper sets its
+ * mark before Atomics.wait re-checks the value it waits on, and the waker changes that value before
+ * reading the mark; with sequentially consistent atomics one of the two always sees the other.
  *
  * Workers are started once per process, kept for the next fit, and do not keep the process
  * alive. Their code is built from the kernels' and shares' own source (`fn.toString()`) and started
@@ -37,8 +44,12 @@ import {
 import { specialize } from './specialize.js';
 import { findFeatureSplit, partitionChunk } from './splitting.js';
 
-/** Spin iterations before a waiting thread sleeps in Atomics.wait (a few microseconds). */
-const SPIN = 4_000;
+/**
+ * Spin iterations (about 100 microseconds) before a waiting thread sleeps in Atomics.wait: long
+ * enough to stay awake between the operations of a tree, whose gaps are the calling thread's
+ * serial work.
+ */
+const SPIN = 40_000;
 
 export const KERNELS: Kernels = {
   make: makeHistogramKernels,
@@ -80,12 +91,14 @@ function workerMain(
     const B = s.kind === 'fit' ? S.bind(s, K, s.ranges[t], s.ranges[t + 1]) : null;
     let gen = Atomics.load(ctl, c.GEN);
     Atomics.add(ctl, c.READY, 1);
-    Atomics.notify(ctl, c.READY);
+    if (Atomics.load(ctl, c.MAIN_SLEEPING) === 1) Atomics.notify(ctl, c.READY);
     for (;;) {
       let spins = 0;
       while (Atomics.load(ctl, c.GEN) === gen) {
         if (++spins >= s.spin) {
+          Atomics.add(ctl, c.SLEEPERS, 1);
           Atomics.wait(ctl, c.GEN, gen);
+          Atomics.sub(ctl, c.SLEEPERS, 1);
           spins = 0;
         }
       }
@@ -100,7 +113,7 @@ function workerMain(
         Atomics.store(ctl, c.FAILED, 1);
       }
       Atomics.add(ctl, c.COMPLETED, 1);
-      Atomics.notify(ctl, c.COMPLETED);
+      if (Atomics.load(ctl, c.MAIN_SLEEPING) === 1) Atomics.notify(ctl, c.COMPLETED);
     }
   });
 }
@@ -131,16 +144,25 @@ function source(): string {
 /** Started workers not used by a fit right now; kept for the next fit (they do not hold the process open). */
 const idleWorkers: Worker[] = [];
 
+/** The calling thread waits until ctl[slot] >= target (spinning, then sleeping; see the header). */
 function waitUntil(ctl: Int32Array, slot: number, target: number): void {
   let spins = 0;
   for (;;) {
     const v = Atomics.load(ctl, slot);
     if (v >= target) return;
     if (++spins >= SPIN) {
+      Atomics.store(ctl, C.MAIN_SLEEPING, 1);
       Atomics.wait(ctl, slot, v, 100);
+      Atomics.store(ctl, C.MAIN_SLEEPING, 0);
       spins = 0;
     }
   }
+}
+
+/** Make the workers see a new generation (see the header for when a notify is needed). */
+function publish(ctl: Int32Array, gen: number): void {
+  Atomics.store(ctl, C.GEN, gen);
+  if (Atomics.load(ctl, C.SLEEPERS) > 0) Atomics.notify(ctl, C.GEN);
 }
 
 /**
@@ -187,8 +209,7 @@ export class WorkerTeam {
     Atomics.store(ctl, C.COMPLETED, 0);
     Atomics.store(ctl, C.OP, op);
     const gen = ++this.gen;
-    Atomics.store(ctl, C.GEN, gen);
-    Atomics.notify(ctl, C.GEN);
+    publish(ctl, gen);
     doShare(0);
     for (let t = 1; t < this.nThreads; t++) {
       if (claim(ctl, C, t, gen)) {
@@ -210,8 +231,7 @@ export class WorkerTeam {
   stop(): void {
     if (this.workers.length === 0) return;
     Atomics.store(this.ctl, C.OP, C.OP_EXIT);
-    Atomics.store(this.ctl, C.GEN, ++this.gen);
-    Atomics.notify(this.ctl, C.GEN);
+    publish(this.ctl, ++this.gen);
   }
 
   /** Release the workers for the next fit. */
