@@ -11,21 +11,31 @@ function tempSibling(path: string, tag: string): string {
   return join(dirname(path), `.${basename(path)}.${tag}-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-/** Write a file atomically (temp file, fsync, rename). */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export type FileContent =
+  | string
+  | Uint8Array
+  | Iterable<string | Uint8Array>
+  | AsyncIterable<string | Uint8Array>;
+
+/**
+ * Write a file atomically: the content (whole, or chunk by chunk from an iterable, so large
+ * output is never held in memory at once) goes to a temp file that is fsynced, then renamed over
+ * `path`. On any failure the temp file is removed and `path` is untouched.
+ */
+export async function writeFileAtomic(path: string, content: FileContent): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempSibling(path, 'tmp');
-  const fh = await open(tmp, 'w');
+  const fh = await open(tmp, 'wx');
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  await fh.close();
-  try {
+    try {
+      if (typeof content === 'string' || content instanceof Uint8Array) await fh.writeFile(content);
+      else
+        for await (const chunk of content)
+          await (typeof chunk === 'string' ? fh.write(chunk) : fh.write(chunk));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });

@@ -6,10 +6,8 @@
  * `formatCsv` and `writeCsv` both consume the same generator of text chunks.
  */
 
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { InvalidParameterError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/fs.js';
 import { type Column, MISSING_CODE, type Table } from './table.js';
 
 export interface WriteCsvOptions {
@@ -95,25 +93,10 @@ export function formatCsv(table: Table, options: WriteCsvOptions = {}): string {
 }
 
 /**
- * Writes `table` to `path` atomically: into a temporary file in the same directory (so the rename
- * stays on one file system), flushed to disk, then renamed over `path`. A reader of `path` sees the
- * old file or the new one, never a half-written one; on failure the temporary file is removed.
- * Missing parent directories are created.
+ * Writes `table` to `path` atomically (core/fs writeFileAtomic: temp file in the same directory,
+ * fsync, rename), streaming chunk by chunk. A reader of `path` sees the old file or the new one,
+ * never a half-written one. Missing parent directories are created.
  */
 export async function writeCsv(path: string, table: Table, options: WriteCsvOptions = {}): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
-  const handle = await open(temp, 'wx');
-  try {
-    try {
-      for (const chunk of csvChunks(table, options)) await handle.write(chunk);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    throw err;
-  }
+  await writeFileAtomic(path, csvChunks(table, options));
 }
