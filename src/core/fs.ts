@@ -28,10 +28,11 @@ export async function writeFileAtomic(path: string, content: FileContent): Promi
   const fh = await open(tmp, 'wx');
   try {
     try {
-      if (typeof content === 'string' || content instanceof Uint8Array) await fh.writeFile(content);
-      else
-        for await (const chunk of content)
-          await (typeof chunk === 'string' ? fh.write(chunk) : fh.write(chunk));
+      if (typeof content === 'string' || content instanceof Uint8Array) {
+        await fh.writeFile(content);
+      } else {
+        for await (const chunk of content) await fh.writeFile(chunk);
+      }
       await fh.sync();
     } finally {
       await fh.close();
