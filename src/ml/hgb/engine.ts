@@ -12,12 +12,15 @@ import { HistogramPool, rootCountHistograms } from './histogram.js';
 import { meanOf } from './loss.js';
 import { PACKED_NODE_SIZE, type TreePredictor } from './predictor.js';
 import {
-  bindFitKernels,
+  bindRowKernels,
   C,
-  type FitKernels,
   type FitState,
+  type HistKernels,
+  MAX_SHARES,
   MAX_THREADS,
+  type RowKernels,
   runFitShare,
+  shareHistKernels,
   splitFeatures,
 } from './shares.js';
 import { FEATURE_RESULT_SIZE, pickBestSplit, rightUpperBound, type SplitInfo } from './splitting.js';
@@ -71,10 +74,11 @@ export class Engine implements TreeKernels {
   private readonly nThreads: number;
   private readonly team: WorkerTeam;
   private state: FitState;
-  /** bound kernels of each share's features; shareKernels[0] also serves the row operations */
-  private shareKernels: FitKernels[];
-  /** bound kernels of all features, for work done whole on the calling thread */
-  private allKernels: FitKernels;
+  /** row kernels bound to the fit's arrays */
+  private readonly rowKernels: RowKernels;
+  /** histogram kernels of each feature share, and of all features (work done whole) */
+  private shareKernels: HistKernels[];
+  private readonly allKernels: HistKernels;
 
   constructor(
     private readonly input: EngineInput,
@@ -101,6 +105,8 @@ export class Engine implements TreeKernels {
       return out;
     };
     const maxNodes = 2 * maxSegments(n, input.minSamplesLeaf, input.maxLeafNodes);
+    // One feature share per thread: each feature share is a pass over the node's samples, so
+    // more shares would cost more passes. Row operations are cut finer, for balance.
     const ranges: number[] = [];
     for (let t = 0; t <= nThreads; t++) ranges.push(Math.round((t * nF) / nThreads));
     this.team = new WorkerTeam(nThreads);
@@ -108,8 +114,8 @@ export class Engine implements TreeKernels {
       kind: 'fit',
       control: this.team.ctl,
       args: f64(2 * C.REQUEST_ARGS),
-      nThreads,
       ranges,
+      rowShares: Math.min(4 * nThreads, MAX_SHARES),
       rows: binned.rows,
       columns: binned.columns,
       nRows: n,
@@ -140,34 +146,28 @@ export class Engine implements TreeKernels {
       spin: 0, // set by the team
       c: C,
     };
-    this.shareKernels = [];
-    this.allKernels = this.bind();
+    this.rowKernels = bindRowKernels(this.state, KERNELS);
+    this.shareKernels = shareHistKernels(this.state, KERNELS);
+    this.allKernels =
+      nThreads === 1
+        ? this.shareKernels[0]
+        : KERNELS.make(nF, nBins, input.nBinsNonMissing, input.hasMissing, 0, nF);
     this.team.setup(this.state);
   }
 
-  /** (Re)bind the kernels to the current state; returns the all-features kernels. */
-  private bind(): FitKernels {
-    const s = this.state;
-    this.shareKernels = [];
-    for (let t = 0; t < this.nThreads; t++) {
-      this.shareKernels.push(bindFitKernels(s, KERNELS, s.ranges[t], s.ranges[t + 1]));
-    }
-    this.allKernels =
-      this.nThreads === 1 ? this.shareKernels[0] : bindFitKernels(s, KERNELS, 0, this.nFeatures);
-    return this.allKernels;
-  }
-
-  /** Run `op` over all shares (its arguments are set). */
-  private run(op: number): void {
+  /** Run `op` over nShares shares (its arguments are set). */
+  private run(op: number, nShares: number): void {
     if (this.pool.data !== this.state.hist) {
       // The histogram pool grew (only possible without max_leaf_nodes): share the new buffer.
+      // (The bound kernels take the histograms as an argument, so they stay valid.)
       this.team.stop();
       this.state = { ...this.state, hist: this.pool.data };
-      this.bind();
       this.team.setup(this.state);
     }
     const s = this.state;
-    this.team.run(op, (t) => runFitShare(s, KERNELS, this.shareKernels[t], splitFeatures, op, t));
+    this.team.run(op, nShares, (k) =>
+      runFitShare(s, KERNELS, this.rowKernels, this.shareKernels, splitFeatures, op, k),
+    );
   }
 
   private setRequest(slot: number, r: SplitRequest): void {
@@ -187,7 +187,7 @@ export class Engine implements TreeKernels {
 
   root(request: SplitRequest): void {
     this.setRequest(0, request);
-    this.run(C.OP_ROOT);
+    this.run(C.OP_ROOT, this.nThreads);
     this.resolve(request, this.state.results, 0);
   }
 
@@ -216,7 +216,7 @@ export class Engine implements TreeKernels {
       ctl[C.A0 + 3] = parentHist;
       ctl[C.A0 + 4] = left ? 1 : 0;
       ctl[C.A0 + 5] = right ? 1 : 0;
-      this.run(C.OP_CHILDREN);
+      this.run(C.OP_CHILDREN, this.nThreads);
     }
     if (left) this.resolve(left, s.results, 0);
     if (right) this.resolve(right, s.results, 1);
@@ -227,7 +227,7 @@ export class Engine implements TreeKernels {
     const upper = rightUpperBound(split.missingGoToLeft, s.missingBin);
     const p = s.partition;
     if (this.nThreads === 1 || count < MIN_ROWS) {
-      const nLeft = this.allKernels.partition(start, start + count, split.feature, split.bin, upper);
+      const nLeft = this.rowKernels.partition(start, start + count, split.feature, split.bin, upper);
       p.set(s.scratch.subarray(start, start + count - nLeft), start + nLeft);
       return nLeft;
     }
@@ -237,20 +237,20 @@ export class Engine implements TreeKernels {
     ctl[C.A0 + 2] = split.feature;
     ctl[C.A0 + 3] = split.bin;
     ctl[C.A0 + 4] = upper;
-    this.run(C.OP_PARTITION);
-    // Chunk t's left part sits at the front of its chunk and its right part at the same
+    const K = s.rowShares;
+    this.run(C.OP_PARTITION, K);
+    // Chunk k's left part sits at the front of its chunk and its right part at the same
     // positions of scratch: move the left parts together, then append the right parts.
-    const T = this.nThreads;
-    const chunk = (t: number) => start + Math.floor((t * count) / T);
+    const chunk = (k: number) => start + Math.floor((k * count) / K);
     let dest = start + ctl[C.COUNTS];
-    for (let t = 1; t < T; t++) {
-      p.copyWithin(dest, chunk(t), chunk(t) + ctl[C.COUNTS + t]);
-      dest += ctl[C.COUNTS + t];
+    for (let k = 1; k < K; k++) {
+      p.copyWithin(dest, chunk(k), chunk(k) + ctl[C.COUNTS + k]);
+      dest += ctl[C.COUNTS + k];
     }
     const nLeft = dest - start;
-    for (let t = 0; t < T; t++) {
-      const nRight = chunk(t + 1) - chunk(t) - ctl[C.COUNTS + t];
-      p.set(s.scratch.subarray(chunk(t), chunk(t) + nRight), dest);
+    for (let k = 0; k < K; k++) {
+      const nRight = chunk(k + 1) - chunk(k) - ctl[C.COUNTS + k];
+      p.set(s.scratch.subarray(chunk(k), chunk(k) + nRight), dest);
       dest += nRight;
     }
     return nLeft;
@@ -266,10 +266,10 @@ export class Engine implements TreeKernels {
    * per-sample training losses; returns the sum of the gradients (in row order).
    */
   residuals(withLoss: boolean): number {
-    const k = this.allKernels;
+    const k = this.rowKernels;
     if (this.shared(this.n)) {
       this.state.control[C.A0] = withLoss ? 1 : 0;
-      this.run(C.OP_RESIDUALS);
+      this.run(C.OP_RESIDUALS, this.state.rowShares);
     } else {
       k.residuals(0, this.n, withLoss);
     }
@@ -284,7 +284,7 @@ export class Engine implements TreeKernels {
   /** Partition back to 0 .. n-1, before growing a tree. */
   resetTree(): void {
     if (this.shared(this.n)) {
-      this.run(C.OP_RESET);
+      this.run(C.OP_RESET, this.state.rowShares);
     } else {
       const p = this.partition;
       for (let i = 0; i < p.length; i++) p[i] = i;
@@ -295,22 +295,22 @@ export class Engine implements TreeKernels {
   applyTree(nSegments: number): void {
     if (this.shared(this.n)) {
       this.state.control[C.A0] = nSegments;
-      this.run(C.OP_APPLY);
+      this.run(C.OP_APPLY, this.state.rowShares);
     } else {
-      this.allKernels.apply(nSegments, 0, this.n);
+      this.rowKernels.apply(nSegments, 0, this.n);
     }
   }
 
   /** Add a tree (null: none) to the validation rows' raw predictions; returns their mean loss. */
   validate(tree: TreePredictor | null): number {
     const s = this.state;
-    const predict = this.allKernels.predict;
+    const predict = this.rowKernels.predict;
     if (!predict || !s.yval || !s.lossesVal) return Number.NaN;
     if (tree) tree.pack(s.treeNodes, s.treeValues);
     const nVal = s.yval.length;
     if (this.shared(nVal)) {
       s.control[C.A0] = tree ? 1 : 0;
-      this.run(C.OP_VALIDATE);
+      this.run(C.OP_VALIDATE, s.rowShares);
     } else {
       predict(tree !== null, 0, nVal);
     }

@@ -4,12 +4,15 @@
  * (workers.ts). Hence everything here is self-contained: no imports at run time, no helpers from
  * outside, constants passed in (`C`).
  *
- * An operation is cut into shares that do not depend on which thread does them:
- * - per feature (histograms, split search, binning): share t is features [ranges[t], ranges[t+1]);
- *   each feature's sums are made by one thread in row order, so results are those of one thread;
+ * An operation is cut into shares whose results do not depend on which thread does them; threads
+ * claim shares one at a time until none is left (claimShare):
+ * - per feature (histograms, split search, binning): share k is features [ranges[k], ranges[k+1])
+ *   (one feature per share for binning); each feature's sums are made by one thread in row order,
+ *   so results are those of a single thread;
  * - per row range (partition chunks, gradients and losses, raw updates, validation predictions,
- *   the row-major copy of the bins): share t is rows [floor(t n / T), floor((t+1) n / T)); rows are
- *   computed independently, partition chunks are stable and are concatenated in order afterwards.
+ *   the row-major copy of the bins): share k of K is rows [floor(k n / K), floor((k+1) n / K)); rows
+ *   are computed independently, partition chunks are stable and are concatenated in order
+ *   afterwards.
  */
 import type { binColumn, columnThresholds, transposeBins } from './binning.js';
 import type { applySegments } from './grower.js';
@@ -19,27 +22,32 @@ import type { predictBinnedPacked } from './predictor.js';
 import type { specialize } from './specialize.js';
 import type { findFeatureSplit, partitionChunk } from './splitting.js';
 
-/** The most threads a fit uses (shares are tracked in fixed slots). */
+/** The most threads a fit uses. */
 export const MAX_THREADS = 64;
+/** The most shares an operation is cut into (per-share results use fixed slots; claims use 11 bits). */
+export const MAX_SHARES = 256;
 
 /** Control block (Int32Array) slots and operation codes, handed to the workers as data. */
 export const C = {
   GEN: 0,
   OP: 1,
-  COMPLETED: 2,
+  /** shares of the current operation completed */
+  DONE: 2,
   READY: 3,
   FAILED: 4,
-  /** how many workers sleep in Atomics.wait (notify only then: Atomics.notify is slow in V8) */
-  SLEEPERS: 14,
-  /** 1 while the calling thread sleeps waiting for the workers */
-  MAIN_SLEEPING: 15,
   /** integer arguments A0 .. A0 + 5 */
   A0: 5,
+  /** number of shares of the current operation */
+  NSHARES: 11,
+  /** (generation tag << 11) | next share to claim: see claimShare */
+  CLAIM: 12,
+  /** how many workers sleep in Atomics.wait (notify only then: Atomics.notify is slow in V8) */
+  SLEEPERS: 13,
+  /** 1 while the calling thread sleeps waiting for the workers */
+  MAIN_SLEEPING: 14,
   /** per-share results (left counts of partition chunks) */
   COUNTS: 16,
-  /** per-share claims: the generation that claimed the share last */
-  CLAIMS: 16 + MAX_THREADS,
-  SIZE: 16 + 2 * MAX_THREADS,
+  SIZE: 16 + MAX_SHARES,
   /** float64 arguments per split request: [hist, nSamples, sumGradients, value], left then right */
   REQUEST_ARGS: 4,
   OP_EXIT: 1,
@@ -75,9 +83,10 @@ export interface FitState {
   kind: 'fit';
   control: Int32Array;
   args: Float64Array;
-  nThreads: number;
-  /** features [ranges[t], ranges[t + 1]) are share t of the per-feature operations */
+  /** features [ranges[k], ranges[k + 1]) are share k of the per-feature operations */
   ranges: number[];
+  /** number of shares of the per-row operations */
+  rowShares: number;
   rows: Uint8Array;
   columns: Uint8Array;
   nRows: number;
@@ -114,8 +123,9 @@ export interface FitState {
 export interface BinState {
   kind: 'bin';
   control: Int32Array;
-  nThreads: number;
-  ranges: number[];
+  /** number of shares of the thresholds and bins (by feature) and of the row-major copy (by row) */
+  featureShares: number;
+  rowShares: number;
   nFeatures: number;
   maxBins: number;
   missingBin: number;
@@ -130,11 +140,8 @@ export interface BinState {
   c: Constants;
 }
 
-/** A fit's kernels bound to its arrays (see specialize.ts), for one share's features. */
-export interface FitKernels {
-  root: RootKernel;
-  node: NodeKernel;
-  sub: SubtractKernel;
+/** A fit's row kernels bound to its arrays (see specialize.ts). */
+export interface RowKernels {
   partition: (start: number, end: number, feature: number, bin: number, upper: number) => number;
   residuals: (start: number, end: number, withLoss: boolean) => void;
   sum: (start: number, end: number, sum: number) => number;
@@ -142,21 +149,24 @@ export interface FitKernels {
   predict: ((withTree: boolean, start: number, end: number) => void) | null;
 }
 
-/** Bind the kernels to a fit's arrays, with the histogram kernels of features [f0, f1). */
-export function bindFitKernels(s: FitState, K: Kernels, f0: number, f1: number): FitKernels {
-  const h = K.make(s.nFeatures, s.nBins, s.nBinsNonMissing, s.hasMissing, f0, f1);
+/** Histogram kernels for some features (makeHistogramKernels). */
+export interface HistKernels {
+  root: RootKernel;
+  node: NodeKernel;
+  sub: SubtractKernel;
+}
+
+/** Bind the row kernels to a fit's arrays. */
+export function bindRowKernels(s: FitState, K: Kernels): RowKernels {
   const spec = K.specialize;
   return {
-    root: h.root,
-    node: h.node,
-    sub: h.sub,
-    partition: spec<FitKernels['partition']>(K.partition, [s.columns, s.nRows, s.partition, s.scratch]),
-    residuals: spec<FitKernels['residuals']>(K.residuals, [s.y, s.raw, s.gradients, s.losses]),
-    sum: spec<FitKernels['sum']>(K.sum, [s.gradients]),
-    apply: spec<FitKernels['apply']>(K.apply, [s.raw, s.partition, s.columns, s.nRows, s.segments]),
+    partition: spec<RowKernels['partition']>(K.partition, [s.columns, s.nRows, s.partition, s.scratch]),
+    residuals: spec<RowKernels['residuals']>(K.residuals, [s.y, s.raw, s.gradients, s.losses]),
+    sum: spec<RowKernels['sum']>(K.sum, [s.gradients]),
+    apply: spec<RowKernels['apply']>(K.apply, [s.raw, s.partition, s.columns, s.nRows, s.segments]),
     predict:
       s.valRows && s.rawVal && s.yval && s.lossesVal
-        ? spec<FitKernels['predict']>(K.predict, [
+        ? spec<RowKernels['predict']>(K.predict, [
             s.treeNodes,
             s.treeValues,
             s.valRows,
@@ -168,6 +178,15 @@ export function bindFitKernels(s: FitState, K: Kernels, f0: number, f1: number):
           ])
         : null,
   };
+}
+
+/** Histogram kernels of every feature share. */
+export function shareHistKernels(s: FitState, K: Kernels): HistKernels[] {
+  const out: HistKernels[] = [];
+  for (let k = 0; k + 1 < s.ranges.length; k++) {
+    out.push(K.make(s.nFeatures, s.nBins, s.nBinsNonMissing, s.hasMissing, s.ranges[k], s.ranges[k + 1]));
+  }
+  return out;
 }
 
 /**
@@ -203,45 +222,44 @@ export function splitFeatures(
   }
 }
 
-/** Share t of a fit operation (its arguments in s.control / s.args). */
+/** Share k of a fit operation (its arguments in s.control / s.args). */
 export function runFitShare(
   s: FitState,
   K: Kernels,
-  B: FitKernels,
+  R: RowKernels,
+  H: HistKernels[],
   split: typeof splitFeatures,
   op: number,
-  t: number,
+  k: number,
 ): void {
   const ctl = s.control;
   const c = s.c;
   const a0 = c.A0;
-  const f0 = s.ranges[t];
-  const f1 = s.ranges[t + 1];
   const rowShare = (from: number, to: number): [number, number] => {
     const len = to - from;
-    return [from + Math.floor((t * len) / s.nThreads), from + Math.floor(((t + 1) * len) / s.nThreads)];
+    return [from + Math.floor((k * len) / s.rowShares), from + Math.floor(((k + 1) * len) / s.rowShares)];
   };
   if (op === c.OP_ROOT) {
-    B.root(s.rows, s.gradients, s.nRows, s.rootCounts, s.hist, s.args[0]);
-    split(s, K, 0, 0, f0, f1);
+    H[k].root(s.rows, s.gradients, s.nRows, s.rootCounts, s.hist, s.args[0]);
+    split(s, K, 0, 0, s.ranges[k], s.ranges[k + 1]);
   } else if (op === c.OP_CHILDREN) {
     const small = ctl[a0 + 2];
-    B.node(s.rows, s.partition, ctl[a0], ctl[a0 + 1], s.gradients, s.hist, small);
-    B.sub(s.hist, ctl[a0 + 3], small);
-    if (ctl[a0 + 4]) split(s, K, 0, 0, f0, f1);
-    if (ctl[a0 + 5]) split(s, K, c.REQUEST_ARGS, 1, f0, f1);
+    H[k].node(s.rows, s.partition, ctl[a0], ctl[a0 + 1], s.gradients, s.hist, small);
+    H[k].sub(s.hist, ctl[a0 + 3], small);
+    if (ctl[a0 + 4]) split(s, K, 0, 0, s.ranges[k], s.ranges[k + 1]);
+    if (ctl[a0 + 5]) split(s, K, c.REQUEST_ARGS, 1, s.ranges[k], s.ranges[k + 1]);
   } else if (op === c.OP_PARTITION) {
     const [from, to] = rowShare(ctl[a0], ctl[a0] + ctl[a0 + 1]);
-    ctl[c.COUNTS + t] = B.partition(from, to, ctl[a0 + 2], ctl[a0 + 3], ctl[a0 + 4]);
+    ctl[c.COUNTS + k] = R.partition(from, to, ctl[a0 + 2], ctl[a0 + 3], ctl[a0 + 4]);
   } else if (op === c.OP_RESIDUALS) {
     const [from, to] = rowShare(0, s.nRows);
-    B.residuals(from, to, ctl[a0] === 1);
+    R.residuals(from, to, ctl[a0] === 1);
   } else if (op === c.OP_APPLY) {
     const [from, to] = rowShare(0, s.nRows);
-    B.apply(ctl[a0], from, to);
-  } else if (op === c.OP_VALIDATE && B.predict && s.yval) {
+    R.apply(ctl[a0], from, to);
+  } else if (op === c.OP_VALIDATE && R.predict && s.yval) {
     const [from, to] = rowShare(0, s.yval.length);
-    B.predict(ctl[a0] === 1, from, to);
+    R.predict(ctl[a0] === 1, from, to);
   } else if (op === c.OP_RESET) {
     const [from, to] = rowShare(0, s.nRows);
     const p = s.partition;
@@ -249,11 +267,13 @@ export function runFitShare(
   }
 }
 
-/** Share t of a binning operation. */
-export function runBinShare(s: BinState, K: Kernels, op: number, t: number): void {
+/** Share k of a binning operation: a range of features (OP_BIN), or of rows (OP_TRANSPOSE). */
+export function runBinShare(s: BinState, K: Kernels, op: number, k: number): void {
   if (op === s.c.OP_BIN) {
     const train = s.matrices[0];
-    for (let f = s.ranges[t]; f < s.ranges[t + 1]; f++) {
+    const f0 = Math.floor((k * s.nFeatures) / s.featureShares);
+    const f1 = Math.floor(((k + 1) * s.nFeatures) / s.featureShares);
+    for (let f = f0; f < f1; f++) {
       const th = K.thresholds(train.x, f * train.nRows, train.nRows, s.subsample, s.maxBins);
       s.thresholds.set(th, f * s.maxBins);
       s.counts[f] = th.length;
@@ -261,18 +281,27 @@ export function runBinShare(s: BinState, K: Kernels, op: number, t: number): voi
     }
   } else if (op === s.c.OP_TRANSPOSE) {
     for (const m of s.matrices) {
-      const from = Math.floor((t * m.nRows) / s.nThreads);
-      const to = Math.floor(((t + 1) * m.nRows) / s.nThreads);
+      const from = Math.floor((k * m.nRows) / s.rowShares);
+      const to = Math.floor(((k + 1) * m.nRows) / s.rowShares);
       K.transpose(m.columns, m.rows, m.nRows, s.nFeatures, from, to);
     }
   }
 }
 
-/** Claim share t for generation gen: true for exactly one thread. */
-export function claim(ctl: Int32Array, c: Constants, t: number, gen: number): boolean {
+/**
+ * Claim the next unclaimed share of the current operation: its index, or -1 when none is left.
+ * C.CLAIM holds (generation tag << 11) | next index, C.NSHARES the operation's share count. To
+ * start an operation the calling thread first closes CLAIM (index 2047, more than any share count),
+ * then sets NSHARES, the operation and its arguments, and only then opens CLAIM at index 0; nothing
+ * changes again until all shares are done. So a successful compare-and-swap always claims a share
+ * of the operation in progress, even for a thread that was descheduled since it last looked, and
+ * the claimer reads the operation only after claiming.
+ */
+export function claimShare(ctl: Int32Array, c: Constants): number {
   for (;;) {
-    const v = Atomics.load(ctl, c.CLAIMS + t);
-    if (v >= gen) return false;
-    if (Atomics.compareExchange(ctl, c.CLAIMS + t, v, gen) === v) return true;
+    const v = Atomics.load(ctl, c.CLAIM);
+    const index = v & 2047;
+    if (index >= Atomics.load(ctl, c.NSHARES)) return -1;
+    if (Atomics.compareExchange(ctl, c.CLAIM, v, v + 1) === v) return index;
   }
 }

@@ -4,12 +4,11 @@
  *
  * Protocol. Every buffer a share touches lives in SharedArrayBuffers, handed once per fit to the
  * workers (setup). To run an operation, the calling thread publishes it (a new "generation" in a
- * shared Int32Array), does share 0, then claims with a compare-and-swap every share that no worker
- * has claimed yet and does it too; a worker sees the new generation (it spins for a while after
- * each operation, then sleeps in Atomics.wait), claims its own share the same way and does it.
- * The calling thread then waits for the shares the workers claimed. So a worker the OS has not
- * scheduled yet (a busy machine) never makes the fit wait: its share is done by the calling
- * thread instead.
+ * shared Int32Array) and then, like every worker that sees the new generation (workers spin for a
+ * while after each operation, then sleep in Atomics.wait), claims shares one at a time with a
+ * compare-and-swap (shares.ts claimShare) and does them, until none is left; it then waits for the
+ * shares the workers are still doing. So a worker the OS has not scheduled (a busy machine) never
+ * makes the fit wait: the others take its shares.
  *
  * Atomics.notify costs tens of microseconds in V8 even when nobody waits, as much as a whole
  * histogram share of a mid-sized node; so each side says when it sleeps (a counter of sleeping
@@ -31,14 +30,16 @@ import { residuals, sumGradients } from './loss.js';
 import { predictBinnedPacked } from './predictor.js';
 import {
   type BinState,
-  bindFitKernels,
+  bindRowKernels,
   C,
-  claim,
+  claimShare,
   type FitState,
   type Kernels,
+  MAX_SHARES,
   MAX_THREADS,
   runBinShare,
   runFitShare,
+  shareHistKernels,
   splitFeatures,
 } from './shares.js';
 import { specialize } from './specialize.js';
@@ -76,19 +77,21 @@ function workerMain(
   wt: typeof import('node:worker_threads'),
   K: Kernels,
   S: {
-    bind: typeof bindFitKernels;
+    bindRows: typeof bindRowKernels;
+    bindHist: typeof shareHistKernels;
     runFit: typeof runFitShare;
     runBin: typeof runBinShare;
     split: typeof splitFeatures;
-    claim: typeof claim;
+    claim: typeof claimShare;
   },
 ): void {
   const port = wt.parentPort;
   if (!port) return;
-  port.on('message', ({ state: s, thread: t }: { state: State; thread: number }) => {
+  port.on('message', ({ state: s }: { state: State }) => {
     const ctl = s.control;
     const c = s.c;
-    const B = s.kind === 'fit' ? S.bind(s, K, s.ranges[t], s.ranges[t + 1]) : null;
+    const R = s.kind === 'fit' ? S.bindRows(s, K) : null;
+    const H = s.kind === 'fit' ? S.bindHist(s, K) : null;
     let gen = Atomics.load(ctl, c.GEN);
     Atomics.add(ctl, c.READY, 1);
     if (Atomics.load(ctl, c.MAIN_SLEEPING) === 1) Atomics.notify(ctl, c.READY);
@@ -103,17 +106,18 @@ function workerMain(
         }
       }
       gen = Atomics.load(ctl, c.GEN);
-      const op = Atomics.load(ctl, c.OP);
-      if (op === c.OP_EXIT) return;
-      if (!S.claim(ctl, c, t, gen)) continue; // the calling thread took this share
-      try {
-        if (s.kind === 'fit' && B) S.runFit(s, K, B, S.split, op, t);
-        else if (s.kind === 'bin') S.runBin(s, K, op, t);
-      } catch {
-        Atomics.store(ctl, c.FAILED, 1);
+      if (Atomics.load(ctl, c.OP) === c.OP_EXIT) return;
+      for (let k = S.claim(ctl, c); k >= 0; k = S.claim(ctl, c)) {
+        const op = Atomics.load(ctl, c.OP);
+        try {
+          if (s.kind === 'fit' && R && H) S.runFit(s, K, R, H, S.split, op, k);
+          else if (s.kind === 'bin') S.runBin(s, K, op, k);
+        } catch {
+          Atomics.store(ctl, c.FAILED, 1);
+        }
+        Atomics.add(ctl, c.DONE, 1);
+        if (Atomics.load(ctl, c.MAIN_SLEEPING) === 1) Atomics.notify(ctl, c.DONE);
       }
-      Atomics.add(ctl, c.COMPLETED, 1);
-      if (Atomics.load(ctl, c.MAIN_SLEEPING) === 1) Atomics.notify(ctl, c.COMPLETED);
     }
   });
 }
@@ -125,11 +129,12 @@ function source(): string {
     const fn = (f: (...args: never[]) => unknown) => `(${f.toString()})`;
     const kernels = Object.entries(KERNELS).map(([k, f]) => `${k}: ${fn(f)}`);
     const shares = {
-      bind: bindFitKernels,
+      bindRows: bindRowKernels,
+      bindHist: shareHistKernels,
       runFit: runFitShare,
       runBin: runBinShare,
       split: splitFeatures,
-      claim,
+      claim: claimShare,
     };
     const shareSource = Object.entries(shares).map(([k, f]) => `${k}: ${fn(f)}`);
     workerSource = [
@@ -192,32 +197,34 @@ export class WorkerTeam {
     state.spin = SPIN;
     if (this.workers.length === 0) return;
     Atomics.store(this.ctl, C.READY, 0);
-    for (const [i, w] of this.workers.entries()) w.postMessage({ state, thread: i + 1 });
+    for (const w of this.workers) w.postMessage({ state });
     waitUntil(this.ctl, C.READY, this.workers.length);
   }
 
   /**
-   * Publish `op`, do share 0 and every share no worker has claimed yet, and wait for the shares
-   * the workers claimed. The caller has set the operation's arguments.
+   * Run `op` as nShares shares (1 <= nShares <= MAX_SHARES): publish it, claim and do shares
+   * until none is left, wait for the workers' shares. The caller has set the arguments.
    */
-  run(op: number, doShare: (t: number) => void): void {
+  run(op: number, nShares: number, doShare: (k: number) => void): void {
     if (this.workers.length === 0) {
-      doShare(0);
+      for (let k = 0; k < nShares; k++) doShare(k);
       return;
     }
     const ctl = this.ctl;
-    Atomics.store(ctl, C.COMPLETED, 0);
+    const tag = ++this.gen & 0xfffff;
+    Atomics.store(ctl, C.CLAIM, (tag << 11) | 2047); // closed (see claimShare)
+    Atomics.store(ctl, C.NSHARES, nShares);
     Atomics.store(ctl, C.OP, op);
-    const gen = ++this.gen;
-    publish(ctl, gen);
-    doShare(0);
-    for (let t = 1; t < this.nThreads; t++) {
-      if (claim(ctl, C, t, gen)) {
-        doShare(t);
-        Atomics.add(ctl, C.COMPLETED, 1);
-      }
+    Atomics.store(ctl, C.DONE, 0);
+    Atomics.store(ctl, C.CLAIM, tag << 11);
+    publish(ctl, this.gen);
+    let done = 0;
+    for (let k = claimShare(ctl, C); k >= 0; k = claimShare(ctl, C)) {
+      doShare(k);
+      done++;
     }
-    waitUntil(ctl, C.COMPLETED, this.nThreads - 1);
+    if (done > 0) Atomics.add(ctl, C.DONE, done);
+    waitUntil(ctl, C.DONE, nShares);
     if (Atomics.load(ctl, C.FAILED)) {
       // Not expected (the kernels only index arrays sized for them); do not reuse these workers.
       this.closed = true;
@@ -230,8 +237,11 @@ export class WorkerTeam {
   /** Send the workers back to their event loop (to take another state). */
   stop(): void {
     if (this.workers.length === 0) return;
+    const tag = ++this.gen & 0xfffff;
+    Atomics.store(this.ctl, C.CLAIM, (tag << 11) | 2047);
+    Atomics.store(this.ctl, C.NSHARES, 0);
     Atomics.store(this.ctl, C.OP, C.OP_EXIT);
-    publish(this.ctl, ++this.gen);
+    publish(this.ctl, this.gen);
   }
 
   /** Release the workers for the next fit. */
@@ -279,13 +289,11 @@ export function parallelBinning(
     sub.set(subsample);
   }
   const team = new WorkerTeam(T);
-  const ranges: number[] = [];
-  for (let t = 0; t <= T; t++) ranges.push(Math.round((t * nF) / T));
   const state: BinState = {
     kind: 'bin',
     control: team.ctl,
-    nThreads: T,
-    ranges,
+    featureShares: Math.min(nF, MAX_SHARES),
+    rowShares: Math.min(2 * T, MAX_SHARES),
     nFeatures: nF,
     maxBins,
     missingBin: mapper.missingBin,
@@ -298,8 +306,10 @@ export function parallelBinning(
   };
   try {
     team.setup(state);
-    team.run(C.OP_BIN, (t) => runBinShare(state, KERNELS, C.OP_BIN, t));
-    team.run(C.OP_TRANSPOSE, (t) => runBinShare(state, KERNELS, C.OP_TRANSPOSE, t));
+    // One share per feature: the threads take features until none is left, which balances
+    // cheap features (few distinct values, no sort) against expensive ones.
+    team.run(C.OP_BIN, state.featureShares, (k) => runBinShare(state, KERNELS, C.OP_BIN, k));
+    team.run(C.OP_TRANSPOSE, state.rowShares, (k) => runBinShare(state, KERNELS, C.OP_TRANSPOSE, k));
   } finally {
     team.close();
   }
