@@ -66,7 +66,8 @@ export function maxSegments(nRows: number, minSamplesLeaf: number, maxLeafNodes:
 
 export class Engine implements TreeKernels {
   readonly pool: HistogramPool;
-  readonly partition: Uint32Array;
+  /** the index buffer the root's samples start in (0 .. n-1, see resetTree) */
+  private readonly indices0: Uint32Array;
   /** buffer for the grower's leafSegments() (room for every leaf) */
   readonly segments: Float64Array;
   private readonly n: number;
@@ -96,7 +97,7 @@ export class Engine implements TreeKernels {
     const f64 = (len: number) => new Float64Array(buffer(8 * len));
     const u32 = (len: number) => new Uint32Array(buffer(4 * len));
     this.pool = new HistogramPool(nF, nBins, (input.maxLeafNodes ?? 31) + 2, shared);
-    this.partition = u32(n);
+    this.indices0 = u32(n);
     this.segments = f64(SEGMENT_SIZE * maxSegments(n, input.minSamplesLeaf, input.maxLeafNodes));
     const nVal = input.yval?.length ?? 0;
     const copy = (v: Float64Array) => {
@@ -128,8 +129,8 @@ export class Engine implements TreeKernels {
       minSamplesLeaf: input.minSamplesLeaf,
       rootCounts: rootCountHistograms(binned.columns, n, nF, nBins),
       gradients: new Float32Array(buffer(4 * n)),
-      partition: this.partition,
-      scratch: u32(n),
+      indices0: this.indices0,
+      indices1: u32(n),
       hist: this.pool.data,
       results: f64(2 * nF * FEATURE_RESULT_SIZE),
       resultSize: FEATURE_RESULT_SIZE,
@@ -194,6 +195,7 @@ export class Engine implements TreeKernels {
   children(
     start: number,
     count: number,
+    buffer: number,
     smallHist: number,
     parentHist: number,
     left: SplitRequest | null,
@@ -204,7 +206,8 @@ export class Engine implements TreeKernels {
     const s = this.state;
     if (this.nThreads === 1 || count * this.nFeatures < MIN_NODE_WORK) {
       const k = this.allKernels;
-      k.node(s.rows, s.partition, start, count, s.gradients, s.hist, smallHist);
+      const indices = buffer === 0 ? s.indices0 : s.indices1;
+      k.node(s.rows, indices, start, count, s.gradients, s.hist, smallHist);
       k.sub(s.hist, parentHist, smallHist);
       if (left) splitFeatures(s, KERNELS, 0, 0, 0, this.nFeatures);
       if (right) splitFeatures(s, KERNELS, C.REQUEST_ARGS, 1, 0, this.nFeatures);
@@ -216,44 +219,32 @@ export class Engine implements TreeKernels {
       ctl[C.A0 + 3] = parentHist;
       ctl[C.A0 + 4] = left ? 1 : 0;
       ctl[C.A0 + 5] = right ? 1 : 0;
+      ctl[C.A0 + 6] = buffer;
       this.run(C.OP_CHILDREN, this.nThreads);
     }
     if (left) this.resolve(left, s.results, 0);
     if (right) this.resolve(right, s.results, 1);
   }
 
-  splitIndices(start: number, count: number, split: SplitInfo): number {
+  splitIndices(start: number, count: number, buffer: number, nLeft: number, split: SplitInfo): void {
     const s = this.state;
     const upper = rightUpperBound(split.missingGoToLeft, s.missingBin);
-    const p = s.partition;
+    const { feature, bin } = split;
     if (this.nThreads === 1 || count < MIN_ROWS) {
-      const nLeft = this.rowKernels.partition(start, start + count, split.feature, split.bin, upper);
-      p.set(s.scratch.subarray(start, start + count - nLeft), start + nLeft);
-      return nLeft;
+      this.rowKernels.partition[buffer](start, start + count, feature, bin, upper, start, start + nLeft);
+      return;
     }
+    // Threaded: count each chunk's left samples, then every chunk writes its samples at offsets
+    // that follow from the counts (see shares.ts OP_PARTITION).
     const ctl = s.control;
     ctl[C.A0] = start;
     ctl[C.A0 + 1] = count;
-    ctl[C.A0 + 2] = split.feature;
-    ctl[C.A0 + 3] = split.bin;
+    ctl[C.A0 + 2] = feature;
+    ctl[C.A0 + 3] = bin;
     ctl[C.A0 + 4] = upper;
-    const K = s.rowShares;
-    this.run(C.OP_PARTITION, K);
-    // Chunk k's left part sits at the front of its chunk and its right part at the same
-    // positions of scratch: move the left parts together, then append the right parts.
-    const chunk = (k: number) => start + Math.floor((k * count) / K);
-    let dest = start + ctl[C.COUNTS];
-    for (let k = 1; k < K; k++) {
-      p.copyWithin(dest, chunk(k), chunk(k) + ctl[C.COUNTS + k]);
-      dest += ctl[C.COUNTS + k];
-    }
-    const nLeft = dest - start;
-    for (let k = 0; k < K; k++) {
-      const nRight = chunk(k + 1) - chunk(k) - ctl[C.COUNTS + k];
-      p.set(s.scratch.subarray(chunk(k), chunk(k) + nRight), dest);
-      dest += nRight;
-    }
-    return nLeft;
+    ctl[C.A0 + 5] = buffer;
+    this.run(C.OP_COUNT, s.rowShares);
+    this.run(C.OP_PARTITION, s.rowShares);
   }
 
   /** Whether a pass over n rows is shared between threads. */
@@ -281,12 +272,12 @@ export class Engine implements TreeKernels {
     return meanOf(this.state.losses, this.n);
   }
 
-  /** Partition back to 0 .. n-1, before growing a tree. */
+  /** The root's samples 0 .. n-1 in index buffer 0, before growing a tree. */
   resetTree(): void {
     if (this.shared(this.n)) {
       this.run(C.OP_RESET, this.state.rowShares);
     } else {
-      const p = this.partition;
+      const p = this.indices0;
       for (let i = 0; i < p.length; i++) p[i] = i;
     }
   }

@@ -8,7 +8,8 @@
  * Leaf values are the Newton steps -G / (H + l2) computed by the splitter, multiplied by the
  * learning rate once the tree is complete (sklearn's _apply_shrinkage).
  *
- * Memory: node sample indices are ranges of one partition array reordered in place; histograms
+ * Memory: a node's sample indices are a range of one of two index buffers (a split writes its
+ * children's into the other buffer, at the same positions); histograms
  * live in a pool of reusable slots; the smaller child's histograms are built from its samples and
  * the larger child's by subtraction from the parent's, in the parent's slot.
  *
@@ -25,17 +26,18 @@ import { emptySplitInfo, MIN_HESSIAN_TO_SPLIT, rightUpperBound, type SplitInfo }
 export const SEGMENT_SIZE = 8;
 
 /**
- * Add each leaf's value to the raw predictions of its training samples whose partition positions
- * fall in [from, to) (sklearn's _update_raw_predictions, which adds leaf.value to
- * raw[sample_indices] leaf by leaf): one addition per sample and tree, so neither the order of
- * the segments nor their split between threads changes anything. A segment
- * [start, count, value, feature, bin, upper, rightValue] with feature -1 is a leaf; otherwise its
- * samples are sent left (value) or right (rightValue) by the same test as partitionChunk.
- * Self-contained (runs in worker threads).
+ * Add each leaf's value to the raw predictions of its training samples whose positions fall in
+ * [from, to) (sklearn's _update_raw_predictions, which adds leaf.value to raw[sample_indices] leaf
+ * by leaf): one addition per sample and tree, so neither the order of the segments nor their split
+ * between threads changes anything. A segment is [start, count, value, feature, bin, upper,
+ * rightValue, buffer]: its samples are indices{buffer}[start .. start + count); with feature -1 it
+ * is a leaf, otherwise its samples are sent left (value) or right (rightValue) by the same test
+ * as partitionInto. Self-contained (runs in worker threads).
  */
 export function applySegments(
   raw: Float64Array,
-  indices: Uint32Array,
+  indices0: Uint32Array,
+  indices1: Uint32Array,
   columns: Uint8Array,
   nRows: number,
   segments: Float64Array,
@@ -52,6 +54,7 @@ export function applySegments(
     if (a >= b) continue;
     const value = segments[o + 2];
     const feature = segments[o + 3];
+    const indices = segments[o + 7] === 0 ? indices0 : indices1;
     if (feature < 0) {
       for (let k = a; k < b; k++) raw[indices[k]] += value;
     } else {
@@ -90,20 +93,24 @@ export interface TreeKernels {
   /** histograms of the root (all rows, natural order) into its slot, then its best split */
   root(request: SplitRequest): void;
   /**
-   * After a split: histograms of the smaller child (samples partition[start .. start+count)) into
-   * slot `smallHist`; the larger child's by subtraction, in place in the parent's slot
+   * After a split: histograms of the smaller child (samples indices{buffer}[start .. start+count))
+   * into slot `smallHist`; the larger child's by subtraction, in place in the parent's slot
    * `parentHist`; then the best splits of the children given (null: a leaf, not needed).
    */
   children(
     start: number,
     count: number,
+    buffer: number,
     smallHist: number,
     parentHist: number,
     left: SplitRequest | null,
     right: SplitRequest | null,
   ): void;
-  /** stable partition of partition[start .. start+count) by the split; returns the left count */
-  splitIndices(start: number, count: number, split: SplitInfo): number;
+  /**
+   * Stable partition of indices{buffer}[start .. start+count) by the split into the other buffer,
+   * at the same positions; `nLeft` (from the histograms) samples go left.
+   */
+  splitIndices(start: number, count: number, buffer: number, nLeft: number, split: SplitInfo): void;
 }
 
 export interface GrowerParams {
@@ -124,8 +131,6 @@ export interface GrowerData {
   thresholds: readonly Float64Array[];
   /** index of the missing-value bin */
   missingBin: number;
-  /** sample indices, reordered in place; must hold 0 .. n-1 in order when grow() starts */
-  partition: Uint32Array;
   pool: HistogramPool;
 }
 
@@ -141,6 +146,8 @@ class GrowerNode {
    * partition still holds them in the parent's order (see splitNext).
    */
   unpartitioned = false;
+  /** which index buffer holds the node's samples */
+  buffer = 0;
   constructor(
     readonly depth: number,
     readonly start: number,
@@ -281,9 +288,9 @@ export class TreeGrower {
       (maxLeafNodes !== null && nLeafNodes === maxLeafNodes) ||
       (maxDepth !== null && depth === maxDepth) ||
       (split.nSamplesLeft < 2 * minSamplesLeaf && split.nSamplesRight < 2 * minSamplesLeaf);
-    let nLeft = split.nSamplesLeft;
+    const nLeft = split.nSamplesLeft;
     if (terminal) node.unpartitioned = true;
-    else nLeft = this.kernels.splitIndices(node.start, node.count, split);
+    else this.kernels.splitIndices(node.start, node.count, node.buffer, nLeft, split);
 
     const left = new GrowerNode(
       depth,
@@ -303,6 +310,7 @@ export class TreeGrower {
     );
     node.left = left;
     node.right = right;
+    left.buffer = right.buffer = node.unpartitioned ? node.buffer : node.buffer ^ 1;
     // Without missing values in training, NaN at predict time goes to the child with more samples.
     if (!hasMissing[split.feature]) split.missingGoToLeft = left.count > right.count;
     this.nNodes += 2;
@@ -334,6 +342,7 @@ export class TreeGrower {
       this.kernels.children(
         smallest.start,
         smallest.count,
+        smallest.buffer,
         smallest.hist,
         largest.hist,
         leftRequest,
@@ -370,6 +379,7 @@ export class TreeGrower {
       if (node.isLeaf || node.unpartitioned) {
         out[o] = node.start;
         out[o + 1] = node.count;
+        out[o + 7] = node.buffer;
         n++;
       }
       if (node.isLeaf) {

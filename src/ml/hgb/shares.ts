@@ -20,7 +20,7 @@ import type { makeHistogramKernels, NodeKernel, RootKernel, SubtractKernel } fro
 import type { residuals, sumGradients } from './loss.js';
 import type { predictBinnedPacked } from './predictor.js';
 import type { specialize } from './specialize.js';
-import type { findFeatureSplit, partitionChunk } from './splitting.js';
+import type { countLeft, findFeatureSplit, partitionInto } from './splitting.js';
 
 /** The most threads a fit uses. */
 export const MAX_THREADS = 64;
@@ -35,25 +35,26 @@ export const C = {
   DONE: 2,
   READY: 3,
   FAILED: 4,
-  /** integer arguments A0 .. A0 + 5 */
-  A0: 5,
   /** number of shares of the current operation */
-  NSHARES: 11,
+  NSHARES: 5,
   /** (generation tag << 11) | next share to claim: see claimShare */
-  CLAIM: 12,
+  CLAIM: 6,
   /** how many workers sleep in Atomics.wait (notify only then: Atomics.notify is slow in V8) */
-  SLEEPERS: 13,
+  SLEEPERS: 7,
   /** 1 while the calling thread sleeps waiting for the workers */
-  MAIN_SLEEPING: 14,
+  MAIN_SLEEPING: 8,
+  /** integer arguments A0 .. A0 + 7 */
+  A0: 9,
   /** per-share results (left counts of partition chunks) */
-  COUNTS: 16,
-  SIZE: 16 + MAX_SHARES,
+  COUNTS: 24,
+  SIZE: 24 + MAX_SHARES,
   /** float64 arguments per split request: [hist, nSamples, sumGradients, value], left then right */
   REQUEST_ARGS: 4,
   OP_EXIT: 1,
   OP_ROOT: 2,
   OP_CHILDREN: 3,
   OP_PARTITION: 4,
+  OP_COUNT: 11,
   OP_RESIDUALS: 5,
   OP_APPLY: 6,
   OP_VALIDATE: 7,
@@ -67,7 +68,8 @@ export type Constants = typeof C;
 export interface Kernels {
   make: typeof makeHistogramKernels;
   split: typeof findFeatureSplit;
-  partition: typeof partitionChunk;
+  partition: typeof partitionInto;
+  count: typeof countLeft;
   residuals: typeof residuals;
   sum: typeof sumGradients;
   apply: typeof applySegments;
@@ -99,8 +101,9 @@ export interface FitState {
   minSamplesLeaf: number;
   rootCounts: Float64Array;
   gradients: Float32Array;
-  partition: Uint32Array;
-  scratch: Uint32Array;
+  /** the two index buffers: a node's samples are a range of one, its children's of the other */
+  indices0: Uint32Array;
+  indices1: Uint32Array;
   hist: Float64Array;
   /** per-feature split results, FEATURE_RESULT_SIZE each, for the left then the right child */
   results: Float64Array;
@@ -142,7 +145,18 @@ export interface BinState {
 
 /** A fit's row kernels bound to its arrays (see specialize.ts). */
 export interface RowKernels {
-  partition: (start: number, end: number, feature: number, bin: number, upper: number) => number;
+  /** partitionInto from buffer b to the other one: partition[b](start, end, feature, bin, upper, left, right) */
+  partition: ((
+    start: number,
+    end: number,
+    feature: number,
+    bin: number,
+    upper: number,
+    left: number,
+    right: number,
+  ) => void)[];
+  /** countLeft in buffer b */
+  count: ((start: number, end: number, feature: number, bin: number, upper: number) => number)[];
   residuals: (start: number, end: number, withLoss: boolean) => void;
   sum: (start: number, end: number, sum: number) => number;
   apply: (nSegments: number, from: number, to: number) => void;
@@ -160,10 +174,24 @@ export interface HistKernels {
 export function bindRowKernels(s: FitState, K: Kernels): RowKernels {
   const spec = K.specialize;
   return {
-    partition: spec<RowKernels['partition']>(K.partition, [s.columns, s.nRows, s.partition, s.scratch]),
+    partition: [
+      spec<RowKernels['partition'][0]>(K.partition, [s.columns, s.nRows, s.indices0, s.indices1]),
+      spec<RowKernels['partition'][0]>(K.partition, [s.columns, s.nRows, s.indices1, s.indices0]),
+    ],
+    count: [
+      spec<RowKernels['count'][0]>(K.count, [s.columns, s.nRows, s.indices0]),
+      spec<RowKernels['count'][0]>(K.count, [s.columns, s.nRows, s.indices1]),
+    ],
     residuals: spec<RowKernels['residuals']>(K.residuals, [s.y, s.raw, s.gradients, s.losses]),
     sum: spec<RowKernels['sum']>(K.sum, [s.gradients]),
-    apply: spec<RowKernels['apply']>(K.apply, [s.raw, s.partition, s.columns, s.nRows, s.segments]),
+    apply: spec<RowKernels['apply']>(K.apply, [
+      s.raw,
+      s.indices0,
+      s.indices1,
+      s.columns,
+      s.nRows,
+      s.segments,
+    ]),
     predict:
       s.valRows && s.rawVal && s.yval && s.lossesVal
         ? spec<RowKernels['predict']>(K.predict, [
@@ -244,13 +272,32 @@ export function runFitShare(
     split(s, K, 0, 0, s.ranges[k], s.ranges[k + 1]);
   } else if (op === c.OP_CHILDREN) {
     const small = ctl[a0 + 2];
-    H[k].node(s.rows, s.partition, ctl[a0], ctl[a0 + 1], s.gradients, s.hist, small);
+    const indices = ctl[a0 + 6] === 0 ? s.indices0 : s.indices1;
+    H[k].node(s.rows, indices, ctl[a0], ctl[a0 + 1], s.gradients, s.hist, small);
     H[k].sub(s.hist, ctl[a0 + 3], small);
     if (ctl[a0 + 4]) split(s, K, 0, 0, s.ranges[k], s.ranges[k + 1]);
     if (ctl[a0 + 5]) split(s, K, c.REQUEST_ARGS, 1, s.ranges[k], s.ranges[k + 1]);
-  } else if (op === c.OP_PARTITION) {
+  } else if (op === c.OP_COUNT) {
+    // arguments: start, count, feature, bin, upper, buffer
     const [from, to] = rowShare(ctl[a0], ctl[a0] + ctl[a0 + 1]);
-    ctl[c.COUNTS + k] = R.partition(from, to, ctl[a0 + 2], ctl[a0 + 3], ctl[a0 + 4]);
+    ctl[c.COUNTS + k] = R.count[ctl[a0 + 5]](from, to, ctl[a0 + 2], ctl[a0 + 3], ctl[a0 + 4]);
+  } else if (op === c.OP_PARTITION) {
+    // After OP_COUNT (same arguments): chunk k's left samples go after the left samples of the
+    // chunks before it, its right samples after all left samples and the earlier chunks' right ones.
+    const start = ctl[a0];
+    const count = ctl[a0 + 1];
+    const K = s.rowShares;
+    let nLeft = 0;
+    for (let j = 0; j < K; j++) nLeft += ctl[c.COUNTS + j];
+    let left = start;
+    let right = start + nLeft;
+    for (let j = 0; j < k; j++) {
+      const len = Math.floor(((j + 1) * count) / K) - Math.floor((j * count) / K);
+      left += ctl[c.COUNTS + j];
+      right += len - ctl[c.COUNTS + j];
+    }
+    const [from, to] = rowShare(start, start + count);
+    R.partition[ctl[a0 + 5]](from, to, ctl[a0 + 2], ctl[a0 + 3], ctl[a0 + 4], left, right);
   } else if (op === c.OP_RESIDUALS) {
     const [from, to] = rowShare(0, s.nRows);
     R.residuals(from, to, ctl[a0] === 1);
@@ -262,7 +309,7 @@ export function runFitShare(
     R.predict(ctl[a0] === 1, from, to);
   } else if (op === c.OP_RESET) {
     const [from, to] = rowShare(0, s.nRows);
-    const p = s.partition;
+    const p = s.indices0;
     for (let i = from; i < to; i++) p[i] = i;
   }
 }

@@ -206,24 +206,51 @@ export function emptySplitInfo(): SplitInfo {
 }
 
 /**
- * The samples of indices[start .. end) that go left, kept in order at the front of that range;
- * those that go right, in order, into scratch[start ..]. Returns how many go left. Together with
- * a copy back (splitIndices, or the threaded partition of workers.ts, which runs this on
- * consecutive chunks of a node) this is sklearn's split_indices: a stable partition, whatever the
- * number of threads. Reads the column-major bins. Self-contained (runs in worker threads).
+ * Apply a split to the samples src[start .. end): those going left are written, in order, to
+ * dst[left ..], those going right, in order, to dst[right ..]. With left = the node's start and
+ * right = left + the node's left count (known from the histograms), this is sklearn's
+ * split_indices, a stable partition; the threaded partition runs it on consecutive chunks of a
+ * node with each chunk's own offsets (countLeft), which gives the same order. Reads the
+ * column-major bins. The node's samples move to the other index buffer: no copy back.
  *
  * A sample goes left when its bin is <= `bin`, or when it is missing and missing values go left.
  * Since the missing-value bin is the largest bin, "goes right" is bin < v < upper, with upper the
- * missing bin when missing values go left and one past it otherwise: computed without a branch
- * (the sign bit of (bin - v) & (v - upper)), because each sample's side is unpredictable and
- * mispredicted branches would cost more than the rest of the loop. Both stores always happen;
- * only the counters decide which one is kept.
+ * missing bin when missing values go left and one past it otherwise. Both the test and the choice
+ * of destination are computed without a branch (the sign bit of (bin - v) & (v - upper) selects
+ * the position), because each sample's side is unpredictable and mispredicted branches would cost
+ * more than the rest of the loop. Self-contained (runs in worker threads).
  */
-export function partitionChunk(
+export function partitionInto(
   columns: Uint8Array,
   nRows: number,
-  indices: Uint32Array,
-  scratch: Uint32Array,
+  src: Uint32Array,
+  dst: Uint32Array,
+  start: number,
+  end: number,
+  feature: number,
+  bin: number,
+  upper: number,
+  left: number,
+  right: number,
+): void {
+  const col = feature * nRows;
+  let l = left;
+  let r = right;
+  for (let k = start; k < end; k++) {
+    const idx = src[k];
+    const v = columns[col + idx];
+    const goesRight = ((bin - v) & (v - upper)) >>> 31;
+    dst[l + goesRight * (r - l)] = idx;
+    r += goesRight;
+    l += goesRight ^ 1;
+  }
+}
+
+/** How many of src[start .. end) go left (the same test as partitionInto). Self-contained. */
+export function countLeft(
+  columns: Uint8Array,
+  nRows: number,
+  src: Uint32Array,
   start: number,
   end: number,
   feature: number,
@@ -231,44 +258,15 @@ export function partitionChunk(
   upper: number,
 ): number {
   const col = feature * nRows;
-  let left = start;
-  let right = start;
+  let right = 0;
   for (let k = start; k < end; k++) {
-    const idx = indices[k];
-    const v = columns[col + idx];
-    const goesRight = ((bin - v) & (v - upper)) >>> 31;
-    indices[left] = idx;
-    scratch[right] = idx;
-    right += goesRight;
-    left += goesRight ^ 1;
+    const v = columns[col + src[k]];
+    right += ((bin - v) & (v - upper)) >>> 31;
   }
-  return left - start;
+  return end - start - right;
 }
 
-/** The `upper` argument of partitionChunk for a split. */
+/** The `upper` argument of partitionInto / countLeft for a split. */
 export function rightUpperBound(missingGoToLeft: boolean, missingBin: number): number {
   return missingGoToLeft ? missingBin : missingBin + 1;
-}
-
-/**
- * Apply a split to indices[start .. start + count) on the calling thread: samples going left
- * first, then those going right, each group in its original order. Returns the left count.
- */
-export function splitIndices(
-  columns: Uint8Array,
-  nRows: number,
-  indices: Uint32Array,
-  scratch: Uint32Array,
-  start: number,
-  count: number,
-  feature: number,
-  bin: number,
-  missingGoToLeft: boolean,
-  missingBin: number,
-): number {
-  const end = start + count;
-  const upper = rightUpperBound(missingGoToLeft, missingBin);
-  const nLeft = partitionChunk(columns, nRows, indices, scratch, start, end, feature, bin, upper);
-  indices.set(scratch.subarray(start, end - nLeft), start + nLeft);
-  return nLeft;
 }

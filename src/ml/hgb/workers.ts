@@ -43,7 +43,7 @@ import {
   splitFeatures,
 } from './shares.js';
 import { specialize } from './specialize.js';
-import { findFeatureSplit, partitionChunk } from './splitting.js';
+import { countLeft, findFeatureSplit, partitionInto } from './splitting.js';
 
 /**
  * Spin iterations (about 100 microseconds) before a waiting thread sleeps in Atomics.wait: long
@@ -55,7 +55,8 @@ const SPIN = 40_000;
 export const KERNELS: Kernels = {
   make: makeHistogramKernels,
   split: findFeatureSplit,
-  partition: partitionChunk,
+  partition: partitionInto,
+  count: countLeft,
   residuals,
   sum: sumGradients,
   apply: applySegments,
