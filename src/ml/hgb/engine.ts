@@ -131,6 +131,7 @@ export class Engine implements TreeKernels {
       gradients: new Float32Array(buffer(4 * n)),
       indices0: this.indices0,
       indices1: u32(n),
+      sides: new Uint8Array(buffer(n)),
       hist: this.pool.data,
       results: f64(2 * nF * FEATURE_RESULT_SIZE),
       resultSize: FEATURE_RESULT_SIZE,
@@ -234,8 +235,8 @@ export class Engine implements TreeKernels {
       this.rowKernels.partition[buffer](start, start + count, feature, bin, upper, start, start + nLeft);
       return;
     }
-    // Threaded: count each chunk's left samples, then every chunk writes its samples at offsets
-    // that follow from the counts (see shares.ts OP_PARTITION).
+    // Threaded: mark each sample's side and count each chunk's left samples, then every chunk
+    // writes its samples at offsets that follow from the counts (see shares.ts OP_PARTITION).
     const ctl = s.control;
     ctl[C.A0] = start;
     ctl[C.A0 + 1] = count;

@@ -47,13 +47,14 @@ export function applySegments(
 ): void {
   for (let s = 0; s < nSegments; s++) {
     const o = s * 8;
-    const start = segments[o];
-    const end = start + segments[o + 1];
+    // (| 0: the segments are doubles; loop bounds and indices must be small integers for V8)
+    const start = segments[o] | 0;
+    const end = start + (segments[o + 1] | 0);
     const a = Math.max(start, from);
     const b = Math.min(end, to);
     if (a >= b) continue;
     const value = segments[o + 2];
-    const feature = segments[o + 3];
+    const feature = segments[o + 3] | 0;
     const indices = segments[o + 7] === 0 ? indices0 : indices1;
     if (feature < 0) {
       for (let k = a; k < b; k++) raw[indices[k]] += value;

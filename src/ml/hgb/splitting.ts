@@ -82,7 +82,7 @@ export function findFeatureSplit(
   out: Float64Array,
   outOffset: number,
 ): void {
-  const h = offset + feature * nBins * 2;
+  const h = (offset | 0) + feature * nBins * 2;
   const lossCurrentNode = sumGradients * value;
   let bestGain = -1;
   let bestBin = 0;
@@ -209,9 +209,10 @@ export function emptySplitInfo(): SplitInfo {
  * Apply a split to the samples src[start .. end): those going left are written, in order, to
  * dst[left ..], those going right, in order, to dst[right ..]. With left = the node's start and
  * right = left + the node's left count (known from the histograms), this is sklearn's
- * split_indices, a stable partition; the threaded partition runs it on consecutive chunks of a
- * node with each chunk's own offsets (countLeft), which gives the same order. Reads the
- * column-major bins. The node's samples move to the other index buffer: no copy back.
+ * split_indices, a stable partition; the threaded partition does the same on consecutive chunks
+ * of a node with each chunk's own offsets (markSides, partitionBySides), which gives the same
+ * order. Reads the column-major bins. The node's samples move to the other index buffer: no copy
+ * back.
  *
  * A sample goes left when its bin is <= `bin`, or when it is missing and missing values go left.
  * Since the missing-value bin is the largest bin, "goes right" is bin < v < upper, with upper the
@@ -246,11 +247,16 @@ export function partitionInto(
   }
 }
 
-/** How many of src[start .. end) go left (the same test as partitionInto). Self-contained. */
-export function countLeft(
+/**
+ * The first pass of the threaded partition over src[start .. end): each sample's side (1: right)
+ * into sides[start .. end), by the same test as partitionInto; returns how many go left.
+ * Self-contained.
+ */
+export function markSides(
   columns: Uint8Array,
   nRows: number,
   src: Uint32Array,
+  sides: Uint8Array,
   start: number,
   end: number,
   feature: number,
@@ -261,12 +267,38 @@ export function countLeft(
   let right = 0;
   for (let k = start; k < end; k++) {
     const v = columns[col + src[k]];
-    right += ((bin - v) & (v - upper)) >>> 31;
+    const goesRight = ((bin - v) & (v - upper)) >>> 31;
+    sides[k] = goesRight;
+    right += goesRight;
   }
   return end - start - right;
 }
 
-/** The `upper` argument of partitionInto / countLeft for a split. */
+/**
+ * The second pass of the threaded partition: src[start .. end) to dst as partitionInto does, the
+ * sides read from markSides' output (a sequential read instead of a second gather of the bins).
+ * Self-contained.
+ */
+export function partitionBySides(
+  src: Uint32Array,
+  dst: Uint32Array,
+  sides: Uint8Array,
+  start: number,
+  end: number,
+  left: number,
+  right: number,
+): void {
+  let l = left;
+  let r = right;
+  for (let k = start; k < end; k++) {
+    const goesRight = sides[k];
+    dst[l + goesRight * (r - l)] = src[k];
+    r += goesRight;
+    l += goesRight ^ 1;
+  }
+}
+
+/** The `upper` argument of partitionInto / markSides for a split. */
 export function rightUpperBound(missingGoToLeft: boolean, missingBin: number): number {
   return missingGoToLeft ? missingBin : missingBin + 1;
 }

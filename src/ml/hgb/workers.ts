@@ -43,7 +43,7 @@ import {
   splitFeatures,
 } from './shares.js';
 import { specialize } from './specialize.js';
-import { countLeft, findFeatureSplit, partitionInto } from './splitting.js';
+import { findFeatureSplit, markSides, partitionBySides, partitionInto } from './splitting.js';
 
 /**
  * Spin iterations (about 100 microseconds) before a waiting thread sleeps in Atomics.wait: long
@@ -56,7 +56,8 @@ export const KERNELS: Kernels = {
   make: makeHistogramKernels,
   split: findFeatureSplit,
   partition: partitionInto,
-  count: countLeft,
+  mark: markSides,
+  bySides: partitionBySides,
   residuals,
   sum: sumGradients,
   apply: applySegments,
