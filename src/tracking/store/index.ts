@@ -1,0 +1,43 @@
+/**
+ * store/: the tracking store behind one interface (types.ts) with MLflow's SQL-store semantics,
+ * on SQLite (sqlite/, better-sqlite3) or PostgreSQL (postgres/, pg), its versioned schema
+ * (migrations/), and openTrackingStore, which picks the database from a backend store URI.
+ * Imports from core/, tracking/entities, errors, validation and search/; never from the server.
+ */
+
+import { SqlTrackingStore } from './sql-store.js';
+import type { OpenStoreOptions, TrackingStore } from './types.js';
+import { parseStoreUri } from './uri.js';
+
+export { LATEST_VERSION, MIGRATIONS } from './migrations/index.js';
+export { DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, SqlTrackingStore } from './sql-store.js';
+export type * from './types.js';
+export { parseStoreUri, redact, type StoreLocation } from './uri.js';
+
+export interface OpenTrackingStoreOptions extends OpenStoreOptions {
+  /** SQLite: 'normal' (default, survives process crashes) or 'full' (also power loss). */
+  sqliteDurability?: 'normal' | 'full';
+  /** PostgreSQL pool size (default 16). */
+  maxConnections?: number;
+}
+
+/**
+ * Open (creating and migrating when needed) the store a backend store URI names:
+ * `sqlite:///relative.db`, `sqlite:////absolute.db`, `sqlite://` (in memory), or
+ * `postgresql://user:password@host:port/database`. The drivers load on first use, so a SQLite
+ * user never loads pg and the reverse.
+ */
+export async function openTrackingStore(
+  uri: string,
+  options: OpenTrackingStoreOptions,
+): Promise<TrackingStore> {
+  const location = parseStoreUri(uri);
+  if (location.dialect === 'sqlite') {
+    const { SqliteDatabase } = await import('./sqlite/database.js');
+    const db = new SqliteDatabase(location.path, { durability: options.sqliteDurability });
+    return SqlTrackingStore.open(db, options);
+  }
+  const { PostgresDatabase } = await import('./postgres/database.js');
+  const db = new PostgresDatabase(location.connectionString, { maxConnections: options.maxConnections });
+  return SqlTrackingStore.open(db, options);
+}
