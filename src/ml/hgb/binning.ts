@@ -132,11 +132,15 @@ export function binOf(x: number, thresholds: Float64Array): number {
 /**
  * Bin the values x[offset .. offset + n) of one feature into out[outOffset ..]: NaN to
  * `missingBin`, anything else to the smallest i with x <= thresholds[i] (sklearn's
- * _map_col_to_bins). That bin is also the number of thresholds < x, which a fixed-depth search
- * over the thresholds padded with +Infinity to 2^k - 1 entries finds without unpredictable
- * branches; thresholds are sorted, so both give the same bin. (If a threshold is NaN, possible only
- * from infinite data, sorting does not hold and sklearn's own search is used.)
- * Self-contained (runs in worker threads).
+ * _map_col_to_bins), which, thresholds being sorted, is the number of thresholds < x.
+ *
+ * A binary search per value is slow in JavaScript (its branches are unpredictable; 55 ns per
+ * value), so the search starts from a guess: 4096 equal-width buckets between the first and last
+ * threshold, each knowing how many thresholds lie below its lower edge. The value's bucket narrows
+ * the search to a few thresholds, and two short correcting scans make the result exact whatever
+ * the rounding of the bucket arithmetic (5-9 ns per value). Thresholds that are not finite and
+ * increasing (NaN, possible only from infinite data, or all equal) take sklearn's plain binary
+ * search. Self-contained (runs in worker threads).
  */
 export function binColumn(
   x: Float64Array,
@@ -148,9 +152,14 @@ export function binColumn(
   outOffset: number,
 ): void {
   const t = thresholds.length;
-  let sorted = true;
-  for (let i = 0; i < t; i++) if (Number.isNaN(thresholds[i])) sorted = false;
-  if (!sorted) {
+  let plain = t === 0;
+  for (let i = 0; i < t; i++) if (Number.isNaN(thresholds[i])) plain = true;
+  const lo = t > 0 ? thresholds[0] : 0;
+  const hi = t > 0 ? thresholds[t - 1] : 0;
+  const BUCKETS = 4096;
+  const scale = BUCKETS / (hi - lo);
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo && Number.isFinite(scale))) plain = true;
+  if (plain) {
     for (let i = 0; i < n; i++) {
       const v = x[offset + i];
       let left = 0;
@@ -164,15 +173,33 @@ export function binColumn(
     }
     return;
   }
-  let size = 1;
-  while (size - 1 < t) size *= 2;
-  const padded = new Float64Array(size).fill(Number.POSITIVE_INFINITY);
-  padded.set(thresholds);
+  // below[b] = number of thresholds < the lower edge of bucket b (b = BUCKETS: above hi)
+  const below = new Int32Array(BUCKETS + 1);
+  for (let b = 0, j = 0; b <= BUCKETS; b++) {
+    const edge = lo + b / scale;
+    while (j < t && thresholds[j] < edge) j++;
+    below[b] = j;
+  }
   for (let i = 0; i < n; i++) {
     const v = x[offset + i];
-    let pos = 0;
-    for (let step = size >> 1; step > 0; step >>= 1) pos += padded[pos + step - 1] < v ? step : 0;
-    out[outOffset + i] = Number.isNaN(v) ? missingBin : pos;
+    if (Number.isNaN(v)) {
+      out[outOffset + i] = missingBin;
+      continue;
+    }
+    let b = Math.floor((v - lo) * scale);
+    b = Math.max(0, Math.min(BUCKETS, b));
+    // lower bound of v among thresholds[a .. c), then exact whatever the bucket
+    let a = Math.max(0, below[b] - 1);
+    let c = Math.min(t, below[b < BUCKETS ? b + 1 : BUCKETS] + 1);
+    while (a < c) {
+      const m = (a + c) >> 1;
+      if (thresholds[m] < v) a = m + 1;
+      else c = m;
+    }
+    let j = a;
+    while (j > 0 && thresholds[j - 1] >= v) j--;
+    while (j < t && thresholds[j] < v) j++;
+    out[outOffset + i] = j;
   }
 }
 

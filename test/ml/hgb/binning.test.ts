@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BinMapper, binOf, findBinningThresholds } from '../../../src/ml/hgb/binning.js';
+import { BinMapper, binColumn, binOf, findBinningThresholds } from '../../../src/ml/hgb/binning.js';
 import { parallelBinning } from '../../../src/ml/hgb/workers.js';
 import { fromColumns } from '../../../src/ml/matrix.js';
 import { RandomState } from '../../../src/ml/random.js';
@@ -101,6 +101,34 @@ describe('binning rules', () => {
     );
     expect(bm.thresholds.map((t) => t.length)).toEqual([0, 0]);
     expect(Array.from(bm.nBinsNonMissing)).toEqual([1, 1]);
+  });
+
+  it("bins every value as sklearn's binary search does, whatever the thresholds", () => {
+    // binColumn starts its search from a bucket table; check it against the plain search on
+    // values at, next to and far from the thresholds, with duplicates, outliers and infinities.
+    const rs = new RandomState(7);
+    const cases: number[][] = [
+      Array.from({ length: 254 }, (_, i) => i * 0.5),
+      Array.from({ length: 254 }, (_, i) => (i < 200 ? Math.floor(i / 4) : 1e9 + i)), // duplicates, outlier
+      Array.from({ length: 254 }, (_, i) => -1e6 + i * i * i),
+      [0.5],
+      [-3, -3, 2],
+      [1, 1e300],
+    ];
+    for (const t of cases) {
+      const thresholds = Float64Array.from(t).sort();
+      const values: number[] = [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, Number.NaN, -0, 0, 1e301];
+      for (const th of thresholds) values.push(th, th + 1e-9, th - 1e-9, th * (1 + 2 ** -52));
+      for (let i = 0; i < 2000; i++) {
+        const u = rs.randomSample();
+        values.push((u - 0.5) * 2 * Math.max(1, Math.abs(thresholds[thresholds.length - 1])));
+      }
+      const x = Float64Array.from(values);
+      const out = new Uint8Array(x.length);
+      binColumn(x, 0, x.length, thresholds, 255, out, 0);
+      const expected = Array.from(x, (v) => (Number.isNaN(v) ? 255 : binOf(v, thresholds)));
+      expect(Array.from(out)).toEqual(expected);
+    }
   });
 
   it('refuses n_bins outside [3, 256]', () => {
