@@ -1,0 +1,118 @@
+/**
+ * Databases for the store tests. SQLite: files in a temp folder. PostgreSQL: a new database
+ * `mlship_test_<random>` per call on the server at MLSHIP_TEST_POSTGRES_URL (default
+ * postgresql://postgres@127.0.0.1:5432/test), dropped afterwards, so test runs never share state.
+ * Without a reachable server the PostgreSQL tests are skipped, except under CI, where they must
+ * run (the suite fails instead).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { expect } from 'vitest';
+import { MlflowError, type MlflowErrorCode } from '../../../src/tracking/errors.js';
+import { openTrackingStore, type TrackingStore } from '../../../src/tracking/store/index.js';
+
+export const ARTIFACT_ROOT = 'mlflow-artifacts:/';
+
+export interface Harness {
+  dialect: 'sqlite' | 'postgresql';
+  /** The URI of a new, empty database. */
+  newDatabase(): Promise<string>;
+  /** Remove every database this harness created. */
+  cleanup(): Promise<void>;
+}
+
+export function open(uri: string): Promise<TrackingStore> {
+  return openTrackingStore(uri, { defaultArtifactRoot: ARTIFACT_ROOT });
+}
+
+export function sqliteHarness(): Harness {
+  let dir: string | undefined;
+  let n = 0;
+  return {
+    dialect: 'sqlite',
+    async newDatabase() {
+      dir ??= await mkdtemp(join(tmpdir(), 'mlship-store-'));
+      // An absolute path after "sqlite:///" gives SQLAlchemy's four-slash form.
+      return `sqlite:///${join(dir, `t${n++}.db`)}`;
+    },
+    async cleanup() {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const POSTGRES_URL =
+  process.env.MLSHIP_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+
+/** Whether the PostgreSQL tests run: a server answers, or CI requires them (then failing is right). */
+export async function postgresAvailable(): Promise<boolean> {
+  if (process.env.CI) return true;
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export function postgresHarness(): Harness {
+  const created: string[] = [];
+  const admin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    dialect: 'postgresql',
+    async newDatabase() {
+      const name = `mlship_test_${randomBytes(6).toString('hex')}`;
+      await admin((c) => c.query(`CREATE DATABASE ${name}`));
+      created.push(name);
+      const url = new URL(POSTGRES_URL);
+      url.pathname = `/${name}`;
+      return url.toString();
+    },
+    async cleanup() {
+      if (created.length === 0) return;
+      await admin(async (c) => {
+        for (const name of created.splice(0)) await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      });
+    },
+  };
+}
+
+/** Await `p` and check it fails with an MlflowError of `code` whose message matches `message`. */
+export async function expectMlflowError(
+  p: Promise<unknown>,
+  code: MlflowErrorCode,
+  message?: string | RegExp,
+): Promise<MlflowError> {
+  let error: unknown;
+  try {
+    await p;
+  } catch (e) {
+    error = e;
+  }
+  expect(error, 'expected an MlflowError').toBeInstanceOf(MlflowError);
+  const err = error as MlflowError;
+  expect(err.errorCode).toBe(code);
+  if (typeof message === 'string') expect(err.message).toBe(message);
+  else if (message) expect(err.message).toMatch(message);
+  return err;
+}
+
+/** A name no other test uses. */
+export function unique(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}

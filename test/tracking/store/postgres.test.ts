@@ -1,0 +1,14 @@
+/**
+ * The conformance suite on PostgreSQL: each run creates its own databases (mlship_test_<random>)
+ * and drops them. Skipped only when no server answers and CI is unset.
+ */
+import { afterAll, describe } from 'vitest';
+import { describeTrackingStore } from './conformance.js';
+import { postgresAvailable, postgresHarness } from './harness.js';
+
+const harness = postgresHarness();
+afterAll(() => harness.cleanup());
+
+describe.skipIf(!(await postgresAvailable()))('PostgreSQL tracking store', () => {
+  describeTrackingStore(harness);
+});
