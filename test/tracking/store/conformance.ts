@@ -81,6 +81,23 @@ export function describeTrackingStore(harness: Harness): void {
       } finally {
         await b.close();
       }
+      expect(await harness.query(uri, 'SELECT version FROM schema_version')).toEqual([{ version: 1 }]);
+    });
+
+    it('refuses a database whose schema is newer than this code, and leaves it untouched', async () => {
+      const uri = await harness.newDatabase();
+      await (await open(uri)).close();
+      await harness.query(
+        uri,
+        "INSERT INTO schema_version (version, name, applied_at) VALUES (999, 'from the future', 0)",
+      );
+      await expect(open(uri)).rejects.toThrow(
+        'The tracking database schema is at version 999, newer than this mlship understands (up to 1); upgrade mlship to use this database.',
+      );
+      expect(await harness.query(uri, 'SELECT version FROM schema_version ORDER BY version')).toEqual([
+        { version: 1 },
+        { version: 999 },
+      ]);
     });
   });
 

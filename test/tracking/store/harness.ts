@@ -9,10 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { expect } from 'vitest';
 import { MlflowError, type MlflowErrorCode } from '../../../src/tracking/errors.js';
-import { openTrackingStore, type TrackingStore } from '../../../src/tracking/store/index.js';
+import { openTrackingStore, parseStoreUri, type TrackingStore } from '../../../src/tracking/store/index.js';
 
 export const ARTIFACT_ROOT = 'mlflow-artifacts:/';
 
@@ -20,6 +21,8 @@ export interface Harness {
   dialect: 'sqlite' | 'postgresql';
   /** The URI of a new, empty database. */
   newDatabase(): Promise<string>;
+  /** Run SQL on a database directly (not through a store), e.g. to inspect or tamper. */
+  query(uri: string, sql: string): Promise<Record<string, unknown>[]>;
   /** Remove every database this harness created. */
   cleanup(): Promise<void>;
 }
@@ -37,6 +40,17 @@ export function sqliteHarness(): Harness {
       dir ??= await mkdtemp(join(tmpdir(), 'mlship-store-'));
       // An absolute path after "sqlite:///" gives SQLAlchemy's four-slash form.
       return `sqlite:///${join(dir, `t${n++}.db`)}`;
+    },
+    async query(uri, sql) {
+      const location = parseStoreUri(uri);
+      if (location.dialect !== 'sqlite') throw new Error(`not a SQLite URI: ${uri}`);
+      const db = new Database(location.path);
+      try {
+        const stmt = db.prepare(sql);
+        return stmt.reader ? (stmt.all() as Record<string, unknown>[]) : (stmt.run(), []);
+      } finally {
+        db.close();
+      }
     },
     async cleanup() {
       if (dir) await rm(dir, { recursive: true, force: true });
@@ -82,6 +96,15 @@ export function postgresHarness(): Harness {
       const url = new URL(POSTGRES_URL);
       url.pathname = `/${name}`;
       return url.toString();
+    },
+    async query(uri, sql) {
+      const client = new pg.Client({ connectionString: uri });
+      await client.connect();
+      try {
+        return (await client.query(sql)).rows;
+      } finally {
+        await client.end();
+      }
     },
     async cleanup() {
       if (created.length === 0) return;

@@ -3,12 +3,18 @@
  * and drops them. Skipped only when no server answers and CI is unset.
  */
 import { afterAll, describe } from 'vitest';
+import { describeConcurrency } from './concurrency.js';
 import { describeTrackingStore } from './conformance.js';
 import { postgresAvailable, postgresHarness } from './harness.js';
 
 const harness = postgresHarness();
 afterAll(() => harness.cleanup());
+const available = await postgresAvailable();
 
-describe.skipIf(!(await postgresAvailable()))('PostgreSQL tracking store', () => {
+describe.skipIf(!available)('PostgreSQL tracking store', () => {
   describeTrackingStore(harness);
+});
+
+describe.skipIf(!available)('PostgreSQL tracking store under concurrency and crashes', () => {
+  describeConcurrency(harness, { poolClients: true });
 });

@@ -3,6 +3,7 @@
  * pragmas (WAL, busy timeout, foreign keys, synchronous) and URI forms.
  */
 import { afterAll, describe } from 'vitest';
+import { describeConcurrency } from './concurrency.js';
 import { describeTrackingStore } from './conformance.js';
 import { sqliteHarness } from './harness.js';
 
@@ -11,4 +12,8 @@ afterAll(() => harness.cleanup());
 
 describe('SQLite tracking store', () => {
   describeTrackingStore(harness);
+});
+
+describe('SQLite tracking store under concurrency and crashes', () => {
+  describeConcurrency(harness, { poolClients: false });
 });
