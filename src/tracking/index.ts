@@ -1,0 +1,29 @@
+/**
+ * tracking/: the MLflow-compatible tracking service — MLflow's entities and error model
+ * (entities.ts, errors.ts), the store contract and its SQLite and PostgreSQL implementations
+ * (store/, with the search grammar in search/), the HTTP server implementing MLflow's REST API 2.0
+ * and artifact proxy (server/), and the proxy's artifact handling over a BlobStore (artifacts/).
+ *
+ * It may import from core/, storage/ and model/ only — never from pipeline/ or cli/, which build on
+ * it (the training pipeline logs runs through the client; `mlship server` starts the server).
+ */
+
+export { proxiedKeyOf, validateArtifactPath } from './artifacts/paths.js';
+export { ArtifactRepository } from './artifacts/repository.js';
+export * from './entities.js';
+export * from './errors.js';
+export {
+  createTrackingServer,
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_MAX_ARTIFACT_BYTES,
+  type TrackingServerOptions,
+} from './server/app.js';
+export { closeOnSignals, type ShutdownOptions } from './server/shutdown.js';
+export { openTrackingStore } from './store/index.js';
+export type { TrackingStore } from './store/types.js';
+
+/**
+ * The default artifact root of a server that proxies artifacts (MLflow's DEFAULT_ARTIFACTS_URI):
+ * experiments get `mlflow-artifacts:/<experiment_id>`, resolved by the proxy to its destination.
+ */
+export const PROXY_ARTIFACT_ROOT = 'mlflow-artifacts:/';

@@ -1,0 +1,250 @@
+/**
+ * The tracking server: MLflow's REST API 2.0 (tracking endpoints and the artifact proxy) on
+ * fastify, over a TrackingStore and an artifact destination.
+ *
+ * Routing is MLflow's: every endpoint under `/api/2.0` and `/ajax-api/2.0` (the UI's alias), plus
+ * `/health`, `/version` and `/get-artifact`. Errors are MLflow's JSON body
+ * `{"error_code", "message"}` with the status MLflow uses for the code — for the store's errors,
+ * for request errors, and also for what fastify itself refuses (malformed URL, body too large,
+ * broken Content-Type), which would otherwise come out in fastify's own shape. Two deliberate
+ * departures from MLflow, which answers with Flask's HTML pages there: an unknown path is 404
+ * `ENDPOINT_NOT_FOUND` in JSON, and a known path with the wrong method is 405 in JSON with `Allow`.
+ * An unexpected exception is logged with its stack and answered 500 `INTERNAL_ERROR` with a request
+ * id to find it in the log; the server keeps serving.
+ *
+ * Body handling differs by route family, hence two encapsulated contexts:
+ * - API routes buffer the body (fastify's reader, so its limit and Content-Length checks apply) up
+ *   to `bodyLimit` (MLflow's 1 MB request limit) and parse it themselves (request.ts);
+ * - proxy uploads get the request stream untouched and stream it into the store, limited only by
+ *   `maxArtifactBytes`.
+ *
+ * The server owns the store and the artifact destination it is given: closing the server (which
+ * waits for in-flight requests) closes both.
+ */
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import type { Logger } from 'pino';
+import { MlshipError } from '../../core/errors.js';
+import { VERSION } from '../../core/version.js';
+import type { BlobStore } from '../../storage/types.js';
+import { ArtifactRepository, PayloadTooLargeError, toMlflowError } from '../artifacts/repository.js';
+import { toMlflowJson } from '../entities.js';
+import { MlflowError } from '../errors.js';
+import type { TrackingStore } from '../store/types.js';
+import { getRunArtifact, listRunArtifacts, PROXY_ROUTES, type ProxyContext } from './artifact-routes.js';
+import { type Endpoint, TRACKING_ENDPOINTS, Verbatim } from './tracking-routes.js';
+
+/** MLflow's documented request limit (MAX_BATCH_LOG_REQUEST_SIZE, service.proto logBatch). */
+export const DEFAULT_BODY_LIMIT = 1_000_000;
+/** Default ceiling of one artifact upload. */
+export const DEFAULT_MAX_ARTIFACT_BYTES = 5 * 1024 ** 3;
+
+export interface TrackingServerOptions {
+  store: TrackingStore;
+  /** Where the proxy keeps artifacts (`--artifacts-destination`). */
+  artifactStore: BlobStore;
+  /** pino logger for requests and errors; none = silent. */
+  logger?: Logger;
+  /** Largest JSON request body in bytes (log-inputs allows more for dataset profiles). */
+  bodyLimit?: number;
+  /** Largest artifact upload in bytes. */
+  maxArtifactBytes?: number;
+}
+
+const PREFIXES = ['/api/2.0', '/ajax-api/2.0'] as const;
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+
+function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  // A Buffer, so fastify leaves the Content-Type as MLflow sends it (no charset parameter).
+  return reply
+    .code(status)
+    .header('content-type', 'application/json')
+    .send(Buffer.from(JSON.stringify(body)));
+}
+
+function sendError(reply: FastifyReply, error: MlflowError): FastifyReply {
+  return sendJson(reply, error.httpStatus, error.toJSON());
+}
+
+/** The MLflow error for a fastify-level failure, or undefined when it is not one of those. */
+function frameworkError(error: FastifyError, request: FastifyRequest): MlflowError | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': {
+      const limit = request.routeOptions.bodyLimit;
+      return new PayloadTooLargeError(
+        limit,
+        `The request body of ${request.method} ${request.routeOptions.url ?? request.url}`,
+      );
+    }
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new MlflowError('BAD_REQUEST', 'The request body does not match its Content-Length header');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return MlflowError.invalidParameter(
+        `Bad Request. Content-Type must be one of [application/json]. The Content-Type header is malformed.`,
+      );
+    case 'FST_ERR_BAD_URL':
+      return request.url.includes('/mlflow-artifacts/')
+        ? MlflowError.invalidParameter('Invalid path')
+        : new MlflowError('BAD_REQUEST', `Malformed URL: ${error.message}`);
+    default:
+      if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+        return new MlflowError('BAD_REQUEST', error.message);
+      }
+      return undefined;
+  }
+}
+
+/**
+ * Create the server (not yet listening). Tests drive it with `.inject()` or `.listen({ port: 0 })`;
+ * the CLI listens on `--host`/`--port`.
+ */
+export function createTrackingServer(options: TrackingServerOptions): FastifyInstance {
+  const { store, logger } = options;
+  const artifacts = new ArtifactRepository(options.artifactStore);
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const context: ProxyContext = {
+    store,
+    artifacts,
+    maxArtifactBytes: options.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES,
+  };
+
+  const app = Fastify({
+    ...(logger ? { loggerInstance: logger as FastifyBaseLogger } : { logger: false }),
+    bodyLimit,
+    // fastify 5 keeps `;` in the path (useSemicolonDelimiter defaults to false), so `a;b` reaches
+    // validateArtifactPath and is refused as a path parameter (CVE-2024-1593) instead of being cut off.
+    // Malformed percent-encoding in the URL, refused by the router before any route runs.
+    frameworkErrors(error, request, reply) {
+      const mapped =
+        frameworkError(error as FastifyError, request) ?? new MlflowError('BAD_REQUEST', error.message);
+      sendError(reply, mapped);
+    },
+  });
+
+  // The root context reads no body: unknown paths (404) and wrong methods (405) must not fail on
+  // what they were sent. Each route family below installs its own parser.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    let mapped = error instanceof MlflowError ? error : frameworkError(error, request);
+    if (mapped === undefined && error instanceof MlshipError) {
+      const translated = toMlflowError(error);
+      if (translated instanceof MlflowError) mapped = translated;
+    }
+    if (mapped !== undefined) {
+      if (mapped.httpStatus >= 500) request.log.error({ err: error }, 'request failed');
+      // Refused uploads are not drained: the rest of the body would be read only to be thrown away.
+      if (mapped instanceof PayloadTooLargeError) reply.header('connection', 'close');
+      return sendError(reply, mapped);
+    }
+    request.log.error({ err: error }, 'unexpected error while handling the request');
+    return sendError(
+      reply,
+      new MlflowError(
+        'INTERNAL_ERROR',
+        `Internal error while handling the request (request id ${request.id}); see the server log`,
+      ),
+    );
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      new MlflowError('ENDPOINT_NOT_FOUND', `No endpoint ${request.method} ${request.url.split('?')[0]}`),
+    ),
+  );
+
+  /** Every path and the methods it answers, for the 405 routes. */
+  const allowed = new Map<string, Set<string>>();
+  const allow = (url: string, method: string) => {
+    if (!allowed.has(url)) allowed.set(url, new Set());
+    allowed.get(url)!.add(method);
+  };
+
+  app.register(async (api) => {
+    api.removeAllContentTypeParsers();
+    api.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    const endpoints: Endpoint[] = [...TRACKING_ENDPOINTS, listRunArtifacts];
+    for (const endpoint of endpoints) {
+      for (const prefix of PREFIXES) {
+        if (endpoint.ajaxOnly && prefix !== '/ajax-api/2.0') continue;
+        const url = `${prefix}${endpoint.path}`;
+        allow(url, endpoint.method);
+        api.route({
+          method: endpoint.method,
+          url,
+          bodyLimit: endpoint.bodyLimit ?? bodyLimit,
+          handler: async (request, reply) => {
+            const result = await endpoint.handle(request, context);
+            const body = result instanceof Verbatim ? result.body : (toMlflowJson(result) ?? {});
+            return sendJson(reply, 200, body);
+          },
+        });
+      }
+    }
+  });
+
+  app.register(async (proxy) => {
+    proxy.removeAllContentTypeParsers();
+    // Uploads are streamed by the handler, never buffered by fastify (and so not under bodyLimit).
+    proxy.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    for (const route of PROXY_ROUTES) {
+      for (const prefix of PREFIXES) {
+        const url = `${prefix}${route.path}`;
+        allow(url, route.method);
+        proxy.route({
+          method: route.method,
+          url,
+          handler: async (request, reply) => {
+            const result = await route.handle(request, reply, context);
+            if (reply.sent) return reply;
+            return sendJson(reply, 200, toMlflowJson(result) ?? {});
+          },
+        });
+      }
+    }
+  });
+
+  app.get('/health', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('OK'));
+  app.get('/version', async (_request, reply) => reply.type('text/plain; charset=utf-8').send(VERSION));
+  app.get('/get-artifact', (request, reply) => getRunArtifact(request, reply, context));
+  for (const url of ['/health', '/version', '/get-artifact']) allow(url, 'GET');
+
+  // A known path with another method: 405 and the methods it does answer (Flask's behaviour, in
+  // MLflow's JSON). OPTIONS is answered like Flask's automatic OPTIONS: 200 with Allow.
+  app.after(() => {
+    for (const [url, methods] of allowed) {
+      if (methods.has('GET')) methods.add('HEAD');
+      methods.add('OPTIONS');
+      const allowHeader = [...methods].sort().join(', ');
+      const others = METHODS.filter((m) => !methods.has(m) || m === 'OPTIONS');
+      app.route({
+        method: others,
+        url,
+        handler: async (request, reply) => {
+          reply.header('allow', allowHeader);
+          if (request.method === 'OPTIONS') return reply.code(200).send();
+          const error = new MlflowError(
+            'BAD_REQUEST',
+            `Method ${request.method} is not allowed on ${url}; allowed: ${allowHeader}`,
+          );
+          return sendJson(reply, 405, error.toJSON());
+        },
+      });
+    }
+  });
+
+  app.addHook('onClose', async () => {
+    // After the last in-flight request: fastify runs onClose once the server stopped accepting and
+    // drained its requests.
+    await Promise.allSettled([store.close(), artifacts.close()]);
+  });
+
+  return app;
+}
