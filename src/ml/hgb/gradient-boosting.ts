@@ -31,15 +31,15 @@ import {
   decodeStateArray,
   decodeStateNumber,
 } from '../linear.js';
-import { type Matrix, takeRows, takeValues } from '../matrix.js';
+import { type Matrix, takeValues } from '../matrix.js';
 import { RandomState } from '../random.js';
-import { BinMapper, type BinnedMatrix } from './binning.js';
+import { BinMapper } from './binning.js';
 import { drawRandomSeed, earlyStoppingEnabled, shouldStop, validationSplit } from './early-stopping.js';
 import { Engine, type EngineInput, threadsFor } from './engine.js';
 import { TreeGrower } from './grower.js';
 import { baselinePrediction } from './loss.js';
 import { type TreePredictor, treeFromJSON } from './predictor.js';
-import { parallelBinning } from './workers.js';
+import { binRows } from './workers.js';
 
 const NAME = 'HistGradientBoostingRegressor';
 
@@ -237,36 +237,30 @@ export class HistGradientBoostingRegressor implements Regressor {
     this.doEarlyStopping = earlyStoppingEnabled(P.earlyStopping, nSamples);
     const useValidation = this.doEarlyStopping && P.validationFraction !== null;
 
-    let Xtrain = X;
+    // The validation rows are held out by index: X itself is never copied row by row (binRows
+    // gathers each feature's values as it bins them).
+    let trainRows: Int32Array | null = null;
+    let valRows: Int32Array | null = null;
     let ytrain = y;
-    let Xval: Matrix | null = null;
     let yval: Float64Array | null = null;
     if (useValidation) {
       const split = validationSplit(nSamples, P.validationFraction as number, seed);
-      Xtrain = takeRows(X, split.train);
+      trainRows = split.train;
+      valRows = split.test;
       ytrain = takeValues(y, split.train);
-      Xval = takeRows(X, split.test);
       yval = takeValues(y, split.test);
     }
 
     const nThreads = P.nThreads > 0 ? P.nThreads : availableParallelism();
-    const n = Xtrain.nRows;
+    const n = ytrain.length;
     const nFeatures = X.nCols;
     const threads = threadsFor(nThreads, n, nFeatures);
 
     // Thresholds from the training rows only (subsampled with the model's seed when there are
-    // more than 200,000), then both sets binned with them.
+    // more than 200,000), then both sets binned with them (sklearn's _bin_data).
     const binMapper = new BinMapper(P.maxBins + 1);
-    let binned: BinnedMatrix;
-    let binnedVal: BinnedMatrix | null = null;
-    if (threads > 1) {
-      const subsample = binMapper.subsampleRows(n, new RandomState(seed));
-      ({ binned, binnedVal } = parallelBinning(binMapper, Xtrain, Xval, subsample, threads));
-    } else {
-      binMapper.fit(Xtrain, new RandomState(seed));
-      binned = binMapper.transform(Xtrain);
-      binnedVal = Xval ? binMapper.transform(Xval) : null;
-    }
+    const subsample = binMapper.subsampleRows(n, new RandomState(seed));
+    const { binned, binnedVal } = binRows(binMapper, X, trainRows, valRows, subsample, threads);
     const missingBin = binMapper.missingBin;
     // sklearn's has_missing_values: whether the missing-value bin occurs in the training data.
     const hasMissing = new Uint8Array(nFeatures);

@@ -125,7 +125,7 @@ export interface FitState {
   c: Constants;
 }
 
-/** What the shares of binning a training (and validation) matrix need. */
+/** What the shares of binning the training (and validation) rows of a matrix need. */
 export interface BinState {
   kind: 'bin';
   control: Int32Array;
@@ -135,9 +135,12 @@ export interface BinState {
   nFeatures: number;
   maxBins: number;
   missingBin: number;
-  /** per matrix (training, then validation): column-major values, and the output bins */
-  matrices: { x: Float64Array; nRows: number; columns: Uint8Array; rows: Uint8Array }[];
-  /** rows the thresholds come from (the training matrix's subsample), or null for all */
+  /** the whole matrix, column-major, nRowsX rows */
+  x: Float64Array;
+  nRowsX: number;
+  /** the training rows, then the validation rows: which rows of x (null: all), and the output bins */
+  sets: { rows: Int32Array | null; n: number; columns: Uint8Array; binnedRows: Uint8Array }[];
+  /** positions in the training rows the thresholds come from (the subsample), or null for all */
   subsample: Int32Array | null;
   /** thresholds of feature f at thresholds[f * maxBins ..], their count in counts[f] */
   thresholds: Float64Array;
@@ -326,23 +329,38 @@ export function runFitShare(
   }
 }
 
-/** Share k of a binning operation: a range of features (OP_BIN), or of rows (OP_TRANSPOSE). */
+/**
+ * Share k of a binning operation: a range of features (OP_BIN: the feature's training values are
+ * gathered, its thresholds computed from them and both sets binned), or of rows (OP_TRANSPOSE).
+ */
 export function runBinShare(s: BinState, K: Kernels, op: number, k: number): void {
   if (op === s.c.OP_BIN) {
-    const train = s.matrices[0];
     const f0 = Math.floor((k * s.nFeatures) / s.featureShares);
     const f1 = Math.floor(((k + 1) * s.nFeatures) / s.featureShares);
     for (let f = f0; f < f1; f++) {
-      const th = K.thresholds(train.x, f * train.nRows, train.nRows, s.subsample, s.maxBins);
-      s.thresholds.set(th, f * s.maxBins);
-      s.counts[f] = th.length;
-      for (const m of s.matrices) K.bin(m.x, f * m.nRows, m.nRows, th, s.missingBin, m.columns, f * m.nRows);
+      let th: Float64Array | null = null;
+      for (const set of s.sets) {
+        const offset = f * s.nRowsX;
+        let values: Float64Array;
+        if (set.rows) {
+          values = new Float64Array(set.n);
+          for (let i = 0; i < set.n; i++) values[i] = s.x[offset + set.rows[i]];
+        } else {
+          values = s.x.subarray(offset, offset + set.n);
+        }
+        if (!th) {
+          th = K.thresholds(values, 0, set.n, s.subsample, s.maxBins);
+          s.thresholds.set(th, f * s.maxBins);
+          s.counts[f] = th.length;
+        }
+        K.bin(values, 0, set.n, th, s.missingBin, set.columns, f * set.n);
+      }
     }
   } else if (op === s.c.OP_TRANSPOSE) {
-    for (const m of s.matrices) {
-      const from = Math.floor((k * m.nRows) / s.rowShares);
-      const to = Math.floor(((k + 1) * m.nRows) / s.rowShares);
-      K.transpose(m.columns, m.rows, m.nRows, s.nFeatures, from, to);
+    for (const set of s.sets) {
+      const from = Math.floor((k * set.n) / s.rowShares);
+      const to = Math.floor(((k + 1) * set.n) / s.rowShares);
+      K.transpose(set.columns, set.binnedRows, set.n, s.nFeatures, from, to);
     }
   }
 }

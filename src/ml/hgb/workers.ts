@@ -255,41 +255,48 @@ export class WorkerTeam {
   }
 }
 
-/** Column-major values in a SharedArrayBuffer (a copy unless they already are). */
-function sharedValues(X: Matrix): Float64Array {
-  if (X.data.buffer instanceof SharedArrayBuffer) return X.data;
-  const out = new Float64Array(new SharedArrayBuffer(X.data.length * 8));
-  out.set(X.data);
-  return out;
-}
-
 /**
- * BinMapper.fit(Xtrain) then transform(Xtrain) and transform(Xval), shared between nThreads
- * threads by feature with the same kernels, so the same thresholds and bins; the bins are in
+ * Bin the training rows (and the validation rows) of X, thresholds from the training rows only
+ * (BinMapper.fit then transform), with the features shared between nThreads threads: the same
+ * kernels per feature, so the same thresholds and bins as BinMapper. The rows are gathered feature
+ * by feature inside the shares, so X is never copied row by row. `trainRows`/`valRows` are row
+ * indices into X (trainRows null: all rows, in order); `subsample` are positions within the
+ * training rows (BinMapper.subsampleRows). With more than one thread the results are in
  * SharedArrayBuffers, ready for a threaded Engine.
  */
-export function parallelBinning(
+export function binRows(
   mapper: BinMapper,
-  Xtrain: Matrix,
-  Xval: Matrix | null,
+  X: Matrix,
+  trainRows: Int32Array | null,
+  valRows: Int32Array | null,
   subsample: Int32Array | null,
   nThreads: number,
 ): { binned: BinnedMatrix; binnedVal: BinnedMatrix | null } {
-  const nF = Xtrain.nCols;
+  const nF = X.nCols;
   const T = Math.max(1, Math.min(nThreads, nF, MAX_THREADS));
+  const shared = T > 1;
   const maxBins = mapper.nBins - 1;
-  const bytes = (n: number) => new Uint8Array(new SharedArrayBuffer(n));
-  const matrices = [Xtrain, ...(Xval ? [Xval] : [])].map((X) => ({
-    x: sharedValues(X),
-    nRows: X.nRows,
-    columns: bytes(X.nRows * nF),
-    rows: bytes(X.nRows * nF),
-  }));
-  let sub: Int32Array | null = null;
-  if (subsample) {
-    sub = new Int32Array(new SharedArrayBuffer(subsample.length * 4));
-    sub.set(subsample);
+  const buffer = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const ints = (v: Int32Array) => {
+    const out = new Int32Array(buffer(v.length * 4));
+    out.set(v);
+    return out;
+  };
+  let x = X.data;
+  if (shared && !(x.buffer instanceof SharedArrayBuffer)) {
+    x = new Float64Array(buffer(X.data.length * 8));
+    x.set(X.data);
   }
+  const sets = [trainRows, ...(valRows ? [valRows] : [])].map((rows, i) => {
+    const n = rows ? rows.length : X.nRows;
+    return {
+      rows: rows && shared ? ints(rows) : rows,
+      n,
+      columns: new Uint8Array(buffer(n * nF)),
+      binnedRows: new Uint8Array(buffer(n * nF)),
+      isTrain: i === 0,
+    };
+  });
   const team = new WorkerTeam(T);
   const state: BinState = {
     kind: 'bin',
@@ -299,10 +306,12 @@ export function parallelBinning(
     nFeatures: nF,
     maxBins,
     missingBin: mapper.missingBin,
-    matrices,
-    subsample: sub,
-    thresholds: new Float64Array(new SharedArrayBuffer(nF * maxBins * 8)),
-    counts: new Int32Array(new SharedArrayBuffer(nF * 4)),
+    x,
+    nRowsX: X.nRows,
+    sets: sets.map(({ rows, n, columns, binnedRows }) => ({ rows, n, columns, binnedRows })),
+    subsample: subsample && shared ? ints(subsample) : subsample,
+    thresholds: new Float64Array(buffer(nF * maxBins * 8)),
+    counts: new Int32Array(buffer(nF * 4)),
     spin: SPIN,
     c: C,
   };
@@ -319,10 +328,10 @@ export function parallelBinning(
   mapper.setThresholds(
     Array.from({ length: nF }, (_, f) => thresholds.slice(f * maxBins, f * maxBins + counts[f])),
   );
-  const [train, val] = matrices.map((m) => ({
-    nRows: m.nRows,
+  const [train, val] = sets.map((m) => ({
+    nRows: m.n,
     nFeatures: nF,
-    rows: m.rows,
+    rows: m.binnedRows,
     columns: m.columns,
   }));
   return { binned: train, binnedVal: val ?? null };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BinMapper, binColumn, binOf, findBinningThresholds } from '../../../src/ml/hgb/binning.js';
-import { parallelBinning } from '../../../src/ml/hgb/workers.js';
-import { fromColumns } from '../../../src/ml/matrix.js';
+import { binRows } from '../../../src/ml/hgb/workers.js';
+import { fromColumns, takeRows } from '../../../src/ml/matrix.js';
 import { RandomState } from '../../../src/ml/random.js';
 import { type DataSpec, decodeAll, loadFixture, makeData } from './data.js';
 
@@ -51,20 +51,38 @@ describe('BinMapper against scikit-learn 1.2.1 _BinMapper', () => {
     });
   }
 
-  it('gives the same thresholds and bins when the features are shared between threads', () => {
+  it('gives the same thresholds and bins with binRows, on all rows or some, on 1 or 2 threads', () => {
     const c = fixture.cases.find((k) => k.data.n > 200_000) as BinningCase;
     const { X } = makeData({ ...c.data, target: 'none' }, c.data.n);
     const serial = new BinMapper(c.n_bins);
     serial.fit(X, new RandomState(c.random_state ?? 0));
     const expected = serial.transform(X);
-    const mapper = new BinMapper(c.n_bins);
-    const subsample = mapper.subsampleRows(X.nRows, new RandomState(c.random_state ?? 0));
-    const { binned } = parallelBinning(mapper, X, null, subsample, 2);
-    c.thresholds.forEach((t, j) => {
-      expect(sameBits(mapper.thresholds[j], decodeAll(t)), `thresholds of column ${j}`).toBe(true);
-    });
-    expect(Buffer.compare(Buffer.from(binned.rows), Buffer.from(expected.rows))).toBe(0);
-    expect(Buffer.compare(Buffer.from(binned.columns), Buffer.from(expected.columns))).toBe(0);
+    for (const threads of [1, 2]) {
+      const mapper = new BinMapper(c.n_bins);
+      const subsample = mapper.subsampleRows(X.nRows, new RandomState(c.random_state ?? 0));
+      const { binned } = binRows(mapper, X, null, null, subsample, threads);
+      c.thresholds.forEach((t, j) => {
+        expect(sameBits(mapper.thresholds[j], decodeAll(t)), `thresholds of column ${j}`).toBe(true);
+      });
+      expect(Buffer.compare(Buffer.from(binned.rows), Buffer.from(expected.rows))).toBe(0);
+      expect(Buffer.compare(Buffer.from(binned.columns), Buffer.from(expected.columns))).toBe(0);
+    }
+    // Some rows, in a given order, and held-out rows binned with the same thresholds.
+    const rs = new RandomState(5);
+    const perm = rs.permutation(X.nRows);
+    const train = perm.slice(0, 150_000);
+    const val = perm.slice(150_000, 160_000);
+    const Xtrain = takeRows(X, train);
+    const reference = new BinMapper(c.n_bins).fit(Xtrain, new RandomState(9));
+    for (const threads of [1, 2]) {
+      const mapper = new BinMapper(c.n_bins);
+      const { binned, binnedVal } = binRows(mapper, X, train, val, null, threads);
+      expect(mapper.thresholds).toEqual(reference.thresholds);
+      expect(Buffer.from(binned.rows).equals(Buffer.from(reference.transform(Xtrain).rows))).toBe(true);
+      expect(
+        Buffer.from(binnedVal?.rows ?? []).equals(Buffer.from(reference.transform(takeRows(X, val)).rows)),
+      ).toBe(true);
+    }
   });
 
   it('covers the cases the brief names', () => {
