@@ -244,7 +244,8 @@ function group(filter: string, quoteInvalid: boolean): RawComparison[] {
     if (isOperand(t) && a) {
       if (
         (a.kind === 'op' || (a.kind === 'keyword' && (a.upper === 'LIKE' || a.upper === 'ILIKE'))) &&
-        isOperand(b)
+        // sqlparse also groups `x = ( … )` as a comparison; the value checks then refuse it.
+        (isOperand(b) || b?.kind === 'paren')
       ) {
         comparisons.push({ left: t, op: a.upper ?? a.text, right: b! });
         i += 3;

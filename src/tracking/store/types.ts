@@ -99,7 +99,10 @@ export interface MetricHistoryInput {
 }
 
 export interface MetricHistoryPage {
-  /** Every logged point of the key, in logging order (the store keeps an insertion sequence). */
+  /**
+   * Every logged point of the key ordered by (timestamp, step) as MLflow does; points at the same
+   * timestamp and step keep the order they were logged in (MLflow breaks that tie by value).
+   */
   metrics: Metric[];
   nextPageToken?: string;
 }
@@ -168,7 +171,7 @@ export interface TrackingStore {
   logInputs(runId: string, datasets: DatasetInput[]): Promise<void>;
 
   // --- metric history ------------------------------------------------------------------------
-  /** Unknown run → RESOURCE_DOES_NOT_EXIST. An unknown key gives no points. */
+  /** Unknown run → RESOURCE_DOES_NOT_EXIST. An unknown key gives no points. maxResults ≥ 1. */
   getMetricHistory(runId: string, key: string, input?: MetricHistoryInput): Promise<MetricHistoryPage>;
   /**
    * Sampled history of `key` across runs (handlers.get_metric_history_bulk_interval_impl): the

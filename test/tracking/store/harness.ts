@@ -47,7 +47,9 @@ export function sqliteHarness(): Harness {
       const db = new Database(location.path);
       try {
         const stmt = db.prepare(sql);
-        return stmt.reader ? (stmt.all() as Record<string, unknown>[]) : (stmt.run(), []);
+        if (stmt.reader) return stmt.all() as Record<string, unknown>[];
+        stmt.run();
+        return [];
       } finally {
         db.close();
       }
