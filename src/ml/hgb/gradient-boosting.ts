@@ -7,8 +7,8 @@
  * fit(): draw the model seed; hold out the validation rows if early stopping is on; bin the
  * training rows (thresholds from them only); start every raw prediction at mean(y); then, per
  * iteration, compute the float32 gradients, grow one tree on them, add its leaf values to the
- * training rows' raw predictions through the grower's partition of the rows (no re-prediction), and, with
- * early stopping, score the training and validation rows and maybe stop.
+ * training rows' raw predictions through the grower's partition of the rows (no re-prediction),
+ * and, with early stopping, score the training and validation rows and maybe stop.
  *
  * Intentional differences from scikit-learn (each documented where it lives):
  * - only loss='squared_error' and scoring='loss'; no categorical features, monotonic or

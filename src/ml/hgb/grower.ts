@@ -9,9 +9,10 @@
  * learning rate once the tree is complete (sklearn's _apply_shrinkage).
  *
  * Memory: a node's sample indices are a range of one of two index buffers (a split writes its
- * children's into the other buffer, at the same positions); histograms
- * live in a pool of reusable slots; the smaller child's histograms are built from its samples and
- * the larger child's by subtraction from the parent's, in the parent's slot.
+ * children's into the other buffer, at the same positions); histograms live in a pool of reusable
+ * slots; the smaller child's histograms are built from its samples and the larger child's by
+ * subtraction from the parent's, in the parent's slot. The data work itself is the engine's
+ * (TreeKernels), which may spread it over threads.
  *
  * Intentional difference: the root's gradient sum is a plain sequential float64 sum. sklearn sums
  * it with an OpenMP reduction whose grouping depends on its thread count (sum_parallel), so its
@@ -143,8 +144,8 @@ class GrowerNode {
   /** pool offset of the histograms, -1 when none */
   hist = -1;
   /**
-   * Set on a node split into two leaves without partitioning its samples: its range of the
-   * partition still holds them in the parent's order (see splitNext).
+   * Set on a node split into two leaves without partitioning its samples, which stay in its own
+   * range and buffer (see splitNext).
    */
   unpartitioned = false;
   /** which index buffer holds the node's samples */

@@ -5,8 +5,9 @@
  * Owns: binning (binning.ts), the squared-error loss (loss.ts), gradient histograms
  * (histogram.ts), split search and sample partition (splitting.ts), best-first tree growth
  * (grower.ts), flat-array trees for prediction (predictor.ts), early stopping
- * (early-stopping.ts), the kernels' serial and worker-thread runners (parallel.ts, workers.ts)
- * and the estimator itself (gradient-boosting.ts).
+ * (early-stopping.ts), the fit's data work and buffers (engine.ts), its cut into shares any
+ * thread can do (shares.ts), worker threads (workers.ts), kernels bound to a fit's arrays
+ * (specialize.ts), and the estimator itself (gradient-boosting.ts).
  *
  * Imports only from core/ and the rest of ml/; no I/O beyond starting its worker threads.
  */

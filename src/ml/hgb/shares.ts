@@ -301,13 +301,13 @@ export function runFitShare(
     // chunks before it, its right samples after all left samples and the earlier chunks' right ones.
     const start = ctl[a0];
     const count = ctl[a0 + 1];
-    const K = s.rowShares;
+    const chunks = s.rowShares;
     let nLeft = 0;
-    for (let j = 0; j < K; j++) nLeft += ctl[c.COUNTS + j];
+    for (let j = 0; j < chunks; j++) nLeft += ctl[c.COUNTS + j];
     let left = start;
     let right = start + nLeft;
     for (let j = 0; j < k; j++) {
-      const len = Math.floor(((j + 1) * count) / K) - Math.floor((j * count) / K);
+      const len = Math.floor(((j + 1) * count) / chunks) - Math.floor((j * count) / chunks);
       left += ctl[c.COUNTS + j];
       right += len - ctl[c.COUNTS + j];
     }
