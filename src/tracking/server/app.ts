@@ -21,6 +21,8 @@
  * The server owns the store and the artifact destination it is given: closing the server (which
  * waits for in-flight requests) closes both.
  */
+
+import type { Duplex } from 'node:stream';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -84,9 +86,9 @@ function frameworkError(error: FastifyError, request: FastifyRequest): MlflowErr
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new MlflowError('BAD_REQUEST', 'The request body does not match its Content-Length header');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return MlflowError.invalidParameter(
-        `Bad Request. Content-Type must be one of [application/json]. The Content-Type header is malformed.`,
-      );
+      // MLflow's refusal of a wrong type; a malformed header is never echoed (nor is it by MLflow,
+      // whose echo is limited to harmless characters).
+      return MlflowError.invalidParameter('Bad Request. Content-Type must be one of [application/json].');
     case 'FST_ERR_BAD_URL':
       return request.url.includes('/mlflow-artifacts/')
         ? MlflowError.invalidParameter('Invalid path')
@@ -97,6 +99,33 @@ function frameworkError(error: FastifyError, request: FastifyRequest): MlflowErr
       }
       return undefined;
   }
+}
+
+/**
+ * HTTP-level garbage (a request line or headers Node's parser refuses, a client too slow to send
+ * its headers) never reaches a route: Node hands it to this handler with the bare socket. Same
+ * statuses as fastify's default handler, in MLflow's JSON.
+ */
+function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, code, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'DEADLINE_EXCEEDED', 'The request was not received in time']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [
+            431,
+            'Request Header Fields Too Large',
+            'INVALID_PARAMETER_VALUE',
+            'The request headers are too large',
+          ]
+        : [400, 'Bad Request', 'BAD_REQUEST', `Malformed HTTP request (${error.code ?? error.message})`];
+  const body = JSON.stringify({ error_code: code, message });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 /**
@@ -119,6 +148,7 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
     // fastify 5 keeps `;` in the path (useSemicolonDelimiter defaults to false), so `a;b` reaches
     // validateArtifactPath and is refused as a path parameter (CVE-2024-1593) instead of being cut off.
     // Malformed percent-encoding in the URL, refused by the router before any route runs.
+    clientErrorHandler,
     frameworkErrors(error, request, reply) {
       const mapped =
         frameworkError(error as FastifyError, request) ?? new MlflowError('BAD_REQUEST', error.message);
