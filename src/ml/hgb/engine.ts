@@ -68,8 +68,11 @@ export class Engine implements TreeKernels {
   readonly pool: HistogramPool;
   /** the index buffer the root's samples start in (0 .. n-1, see resetTree) */
   private readonly indices0: Uint32Array;
-  /** buffer for the grower's leafSegments() (room for every leaf) */
+  /** buffers for the grower's leafSegments() (room for every leaf) */
   readonly segments: Float64Array;
+  readonly leafValues: Float64Array;
+  /** whether the last tree's leaves are assigned but not yet added to the raw predictions */
+  private pendingTree = false;
   private readonly n: number;
   private readonly nFeatures: number;
   private readonly nThreads: number;
@@ -98,7 +101,10 @@ export class Engine implements TreeKernels {
     const u32 = (len: number) => new Uint32Array(buffer(4 * len));
     this.pool = new HistogramPool(nF, nBins, (input.maxLeafNodes ?? 31) + 2, shared);
     this.indices0 = u32(n);
-    this.segments = f64(SEGMENT_SIZE * maxSegments(n, input.minSamplesLeaf, input.maxLeafNodes));
+    const segments = maxSegments(n, input.minSamplesLeaf, input.maxLeafNodes);
+    this.segments = f64(SEGMENT_SIZE * segments);
+    // two leaves per segment at most (an unpartitioned node has two)
+    this.leafValues = f64(2 * segments);
     const nVal = input.yval?.length ?? 0;
     const copy = (v: Float64Array) => {
       const out = f64(v.length);
@@ -139,6 +145,8 @@ export class Engine implements TreeKernels {
       raw: f64(n).fill(input.baseline),
       losses: f64(n),
       segments: this.segments,
+      leafOf: 2 * segments <= 0xffff ? new Uint16Array(buffer(2 * n)) : new Uint32Array(buffer(4 * n)),
+      leafValues: this.leafValues,
       treeNodes: new Int32Array(buffer(4 * PACKED_NODE_SIZE * maxNodes)),
       treeValues: f64(maxNodes),
       valRows: input.binnedVal?.rows ?? null,
@@ -259,9 +267,14 @@ export class Engine implements TreeKernels {
    */
   residuals(withLoss: boolean): number {
     const k = this.rowKernels;
+    const afterTree = this.pendingTree;
+    this.pendingTree = false;
     if (this.shared(this.n)) {
       this.state.control[C.A0] = withLoss ? 1 : 0;
+      this.state.control[C.A0 + 1] = afterTree ? 1 : 0;
       this.run(C.OP_RESIDUALS, this.state.rowShares);
+    } else if (afterTree) {
+      k.residualsAfterTree(0, this.n, withLoss);
     } else {
       k.residuals(0, this.n, withLoss);
     }
@@ -283,14 +296,18 @@ export class Engine implements TreeKernels {
     }
   }
 
-  /** Add a grown tree's leaf values (nSegments segments in `segments`) to the training rows' raw predictions. */
+  /**
+   * Take a grown tree (nSegments segments in `segments`, leaf values in `leafValues`): record each
+   * training row's leaf; the next residuals() adds the leaf values to the raw predictions.
+   */
   applyTree(nSegments: number): void {
     if (this.shared(this.n)) {
       this.state.control[C.A0] = nSegments;
       this.run(C.OP_APPLY, this.state.rowShares);
     } else {
-      this.rowKernels.apply(nSegments, 0, this.n);
+      this.rowKernels.assign(nSegments, 0, this.n);
     }
+    this.pendingTree = true;
   }
 
   /** Add a tree (null: none) to the validation rows' raw predictions; returns their mean loss. */

@@ -317,8 +317,9 @@ export class HistGradientBoostingRegressor implements Regressor {
         grower.grow(sumGradients);
         const predictor = grower.makePredictor();
         predictors.push(predictor);
-        engine.applyTree(grower.leafSegments(engine.segments));
-        // Gradients for the next tree (unused after the last one) and this iteration's losses.
+        engine.applyTree(grower.leafSegments(engine.segments, engine.leafValues));
+        // The tree's values added to the raw predictions, then the gradients for the next tree
+        // (unused after the last one) and this iteration's losses, in one pass.
         sumGradients = engine.residuals(withScores);
         if (!withScores) continue;
         const trainLoss = engine.trainLoss();

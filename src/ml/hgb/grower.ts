@@ -23,20 +23,20 @@ import type { HistogramPool } from './histogram.js';
 import { TreePredictor } from './predictor.js';
 import { emptySplitInfo, MIN_HESSIAN_TO_SPLIT, rightUpperBound, type SplitInfo } from './splitting.js';
 
-/** Numbers per segment in leafSegments()/applySegments(). */
+/** Numbers per segment in leafSegments()/assignLeaves(). */
 export const SEGMENT_SIZE = 8;
 
 /**
- * Add each leaf's value to the raw predictions of its training samples whose positions fall in
- * [from, to) (sklearn's _update_raw_predictions, which adds leaf.value to raw[sample_indices] leaf
- * by leaf): one addition per sample and tree, so neither the order of the segments nor their split
- * between threads changes anything. A segment is [start, count, value, feature, bin, upper,
- * rightValue, buffer]: its samples are indices{buffer}[start .. start + count); with feature -1 it
- * is a leaf, otherwise its samples are sent left (value) or right (rightValue) by the same test
- * as partitionInto. Self-contained (runs in worker threads).
+ * Record which leaf each training sample of positions [from, to) fell in: leafOf[sample] = leaf
+ * id. A segment is [start, count, leaf, feature, bin, upper, rightLeaf, buffer]: its samples are
+ * indices{buffer}[start .. start + count); with feature -1 they all are in `leaf`, otherwise they
+ * go to `leaf` or `rightLeaf` by the same test as partitionInto. The raw predictions are then
+ * updated row by row, in order, by the next pass over the rows (loss.ts residualsAfterTree), which
+ * is sklearn's _update_raw_predictions (raw[sample] += leaf.value, once per sample and tree) with
+ * sequential instead of scattered float updates. Self-contained (runs in worker threads).
  */
-export function applySegments(
-  raw: Float64Array,
+export function assignLeaves(
+  leafOf: Uint16Array | Uint32Array,
   indices0: Uint32Array,
   indices1: Uint32Array,
   columns: Uint8Array,
@@ -54,20 +54,20 @@ export function applySegments(
     const a = Math.max(start, from);
     const b = Math.min(end, to);
     if (a >= b) continue;
-    const value = segments[o + 2];
+    const leaf = segments[o + 2] | 0;
     const feature = segments[o + 3] | 0;
     const indices = segments[o + 7] === 0 ? indices0 : indices1;
     if (feature < 0) {
-      for (let k = a; k < b; k++) raw[indices[k]] += value;
+      for (let k = a; k < b; k++) leafOf[indices[k]] = leaf;
     } else {
       const col = feature * nRows;
       const bin = segments[o + 4] | 0;
       const upper = segments[o + 5] | 0;
-      const rightValue = segments[o + 6];
+      const toRight = (segments[o + 6] | 0) - leaf;
       for (let k = a; k < b; k++) {
         const idx = indices[k];
         const v = columns[col + idx];
-        raw[idx] += ((bin - v) & (v - upper)) < 0 ? rightValue : value;
+        leafOf[idx] = leaf + toRight * (((bin - v) & (v - upper)) >>> 31);
       }
     }
   }
@@ -283,9 +283,9 @@ export class TreeGrower {
     const depth = node.depth + 1;
     const nLeafNodes = this.leaves.length + this.heap.length + 2;
     // When both children are bound to be leaves (the conditions below, known from the split's
-    // counts), their samples need no partition: its only use would be adding the leaf values to
-    // the raw predictions, which applySegments does from the parent's range by testing the split
-    // again. Same result, one pass instead of two.
+    // counts), their samples need no partition: its only use would be telling which leaf each
+    // sample is in, which assignLeaves finds by testing the split again over the parent's range.
+    // Same result, one pass instead of two.
     const terminal =
       (maxLeafNodes !== null && nLeafNodes === maxLeafNodes) ||
       (maxDepth !== null && depth === maxDepth) ||
@@ -368,13 +368,15 @@ export class TreeGrower {
   }
 
   /**
-   * Describe where the tree's leaf values go, for applySegments(): one segment per leaf (its range
-   * of the partition and its value) and one per unpartitioned node (its range, its split, and its
-   * two leaf values). The segments tile the partition. Writes them to `out` (SEGMENT_SIZE numbers
-   * each; room for max(1, n / min_samples_leaf) segments suffices) and returns their number.
+   * Describe where the tree's leaves are, for assignLeaves(): one segment per leaf (its range of
+   * an index buffer and its id) and one per unpartitioned node (its range, its split and its two
+   * leaves). The segments tile the rows. Writes them to `out` (SEGMENT_SIZE numbers each; room for
+   * max(1, n / min_samples_leaf) segments suffices) and the leaf values (shrinkage included) to
+   * `values` by id; returns the number of segments.
    */
-  leafSegments(out: Float64Array): number {
+  leafSegments(out: Float64Array, values: Float64Array): number {
     let n = 0;
+    let leaves = 0;
     const missingBin = this.data.missingBin;
     const visit = (node: GrowerNode): void => {
       const o = n * SEGMENT_SIZE;
@@ -385,15 +387,18 @@ export class TreeGrower {
         n++;
       }
       if (node.isLeaf) {
-        out[o + 2] = node.value;
+        values[leaves] = node.value;
+        out[o + 2] = leaves++;
         out[o + 3] = -1;
       } else if (node.unpartitioned) {
         const split = node.split as SplitInfo;
-        out[o + 2] = (node.left as GrowerNode).value;
+        values[leaves] = (node.left as GrowerNode).value;
+        out[o + 2] = leaves++;
         out[o + 3] = split.feature;
         out[o + 4] = split.bin;
         out[o + 5] = rightUpperBound(split.missingGoToLeft, missingBin);
-        out[o + 6] = (node.right as GrowerNode).value;
+        values[leaves] = (node.right as GrowerNode).value;
+        out[o + 6] = leaves++;
       } else {
         visit(node.left as GrowerNode);
         visit(node.right as GrowerNode);

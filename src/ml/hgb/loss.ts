@@ -46,6 +46,39 @@ export function residuals(
 }
 
 /**
+ * residuals() for rows [start, end) right after a tree: first the tree's leaf value is added to
+ * each row's raw prediction (raw += leafValues[leafOf[row]], sklearn's _update_raw_predictions,
+ * one addition per row), then the gradients and losses from it. Self-contained.
+ */
+export function residualsAfterTree(
+  y: Float64Array,
+  raw: Float64Array,
+  gradients: Float32Array,
+  losses: Float64Array,
+  leafOf: Uint16Array | Uint32Array,
+  leafValues: Float64Array,
+  start: number,
+  end: number,
+  withLoss: boolean,
+): void {
+  if (withLoss) {
+    for (let i = start; i < end; i++) {
+      const r = raw[i] + leafValues[leafOf[i]];
+      raw[i] = r;
+      const d = r - y[i];
+      gradients[i] = d;
+      losses[i] = 0.5 * d * d;
+    }
+  } else {
+    for (let i = start; i < end; i++) {
+      const r = raw[i] + leafValues[leafOf[i]];
+      raw[i] = r;
+      gradients[i] = r - y[i];
+    }
+  }
+}
+
+/**
  * Sum of gradients[start .. end) added to `sum` in order: the root's sum of gradients is a
  * sequential float64 sum of the float32 values, i.e. sklearn's sum_parallel with one thread (see
  * grower.ts for why not sklearn's OpenMP grouping).

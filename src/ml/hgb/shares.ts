@@ -15,9 +15,9 @@
  *   afterwards.
  */
 import type { binColumn, columnThresholds, transposeBins } from './binning.js';
-import type { applySegments } from './grower.js';
+import type { assignLeaves } from './grower.js';
 import type { makeHistogramKernels, NodeKernel, RootKernel, SubtractKernel } from './histogram.js';
-import type { residuals, sumGradients } from './loss.js';
+import type { residuals, residualsAfterTree, sumGradients } from './loss.js';
 import type { predictBinnedPacked } from './predictor.js';
 import type { specialize } from './specialize.js';
 import type { findFeatureSplit, markSides, partitionBySides, partitionInto } from './splitting.js';
@@ -72,8 +72,9 @@ export interface Kernels {
   mark: typeof markSides;
   bySides: typeof partitionBySides;
   residuals: typeof residuals;
+  residualsAfterTree: typeof residualsAfterTree;
   sum: typeof sumGradients;
-  apply: typeof applySegments;
+  assign: typeof assignLeaves;
   predict: typeof predictBinnedPacked;
   thresholds: typeof columnThresholds;
   bin: typeof binColumn;
@@ -115,6 +116,9 @@ export interface FitState {
   raw: Float64Array;
   losses: Float64Array;
   segments: Float64Array;
+  /** leaf id of each training row in the last tree, and the leaves' values (see assignLeaves) */
+  leafOf: Uint16Array | Uint32Array;
+  leafValues: Float64Array;
   treeNodes: Int32Array;
   treeValues: Float64Array;
   valRows: Uint8Array | null;
@@ -166,8 +170,9 @@ export interface RowKernels {
   /** partitionBySides from buffer b to the other one */
   bySides: ((start: number, end: number, left: number, right: number) => void)[];
   residuals: (start: number, end: number, withLoss: boolean) => void;
+  residualsAfterTree: (start: number, end: number, withLoss: boolean) => void;
   sum: (start: number, end: number, sum: number) => number;
-  apply: (nSegments: number, from: number, to: number) => void;
+  assign: (nSegments: number, from: number, to: number) => void;
   predict: ((withTree: boolean, start: number, end: number) => void) | null;
 }
 
@@ -196,8 +201,16 @@ export function bindRowKernels(s: FitState, K: Kernels): RowKernels {
     ],
     residuals: spec<RowKernels['residuals']>(K.residuals, [s.y, s.raw, s.gradients, s.losses]),
     sum: spec<RowKernels['sum']>(K.sum, [s.gradients]),
-    apply: spec<RowKernels['apply']>(K.apply, [
+    residualsAfterTree: spec<RowKernels['residualsAfterTree']>(K.residualsAfterTree, [
+      s.y,
       s.raw,
+      s.gradients,
+      s.losses,
+      s.leafOf,
+      s.leafValues,
+    ]),
+    assign: spec<RowKernels['assign']>(K.assign, [
+      s.leafOf,
       s.indices0,
       s.indices1,
       s.columns,
@@ -314,11 +327,13 @@ export function runFitShare(
     const [from, to] = rowShare(start, start + count);
     R.bySides[ctl[a0 + 5]](from, to, left, right);
   } else if (op === c.OP_RESIDUALS) {
+    // arguments: with losses, after a tree
     const [from, to] = rowShare(0, s.nRows);
-    R.residuals(from, to, ctl[a0] === 1);
+    if (ctl[a0 + 1] === 1) R.residualsAfterTree(from, to, ctl[a0] === 1);
+    else R.residuals(from, to, ctl[a0] === 1);
   } else if (op === c.OP_APPLY) {
     const [from, to] = rowShare(0, s.nRows);
-    R.apply(ctl[a0], from, to);
+    R.assign(ctl[a0], from, to);
   } else if (op === c.OP_VALIDATE && R.predict && s.yval) {
     const [from, to] = rowShare(0, s.yval.length);
     R.predict(ctl[a0] === 1, from, to);

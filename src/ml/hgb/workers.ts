@@ -24,9 +24,9 @@
 import { Worker } from 'node:worker_threads';
 import type { Matrix } from '../matrix.js';
 import { type BinMapper, type BinnedMatrix, binColumn, columnThresholds, transposeBins } from './binning.js';
-import { applySegments } from './grower.js';
+import { assignLeaves } from './grower.js';
 import { makeHistogramKernels } from './histogram.js';
-import { residuals, sumGradients } from './loss.js';
+import { residuals, residualsAfterTree, sumGradients } from './loss.js';
 import { predictBinnedPacked } from './predictor.js';
 import {
   type BinState,
@@ -59,8 +59,9 @@ export const KERNELS: Kernels = {
   mark: markSides,
   bySides: partitionBySides,
   residuals,
+  residualsAfterTree,
   sum: sumGradients,
-  apply: applySegments,
+  assign: assignLeaves,
   predict: predictBinnedPacked,
   thresholds: columnThresholds,
   bin: binColumn,
