@@ -5,9 +5,10 @@
  * Imports from core/, tracking/entities, errors, validation and search/; never from the server.
  */
 
+import { MlshipError } from '../../core/errors.js';
 import { SqlTrackingStore } from './sql-store.js';
 import type { OpenStoreOptions, TrackingStore } from './types.js';
-import { parseStoreUri } from './uri.js';
+import { parseStoreUri, redact } from './uri.js';
 
 export { LATEST_VERSION, MIGRATIONS } from './migrations/index.js';
 export { DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, SqlTrackingStore } from './sql-store.js';
@@ -32,12 +33,21 @@ export async function openTrackingStore(
   options: OpenTrackingStoreOptions,
 ): Promise<TrackingStore> {
   const location = parseStoreUri(uri);
-  if (location.dialect === 'sqlite') {
-    const { SqliteDatabase } = await import('./sqlite/database.js');
-    const db = new SqliteDatabase(location.path, { durability: options.sqliteDurability });
-    return SqlTrackingStore.open(db, options);
+  try {
+    if (location.dialect === 'sqlite') {
+      const { SqliteDatabase } = await import('./sqlite/database.js');
+      const db = new SqliteDatabase(location.path, { durability: options.sqliteDurability });
+      return await SqlTrackingStore.open(db, options);
+    }
+    const { PostgresDatabase } = await import('./postgres/database.js');
+    const db = new PostgresDatabase(location.connectionString, { maxConnections: options.maxConnections });
+    return await SqlTrackingStore.open(db, options);
+  } catch (err) {
+    // Our own refusals (a schema newer than this code) already say what to do.
+    if (err instanceof MlshipError) throw err;
+    const reason = err instanceof Error ? err.message || (err as { code?: string }).code : String(err);
+    throw new MlshipError('INVALID_PARAMETER', `Cannot open the tracking store ${redact(uri)}: ${reason}`, {
+      cause: err,
+    });
   }
-  const { PostgresDatabase } = await import('./postgres/database.js');
-  const db = new PostgresDatabase(location.connectionString, { maxConnections: options.maxConnections });
-  return SqlTrackingStore.open(db, options);
 }

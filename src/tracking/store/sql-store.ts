@@ -18,7 +18,6 @@ import type {
   RunInfo,
   RunStatus,
   RunTag,
-  ViewType,
 } from '../entities.js';
 import { RUN_STATUSES, stagesOf } from '../entities.js';
 import {
@@ -647,7 +646,7 @@ export class SqlTrackingStore implements TrackingStore {
     const order = runOrderSql(parseRunOrderBy(input.orderBy));
     const offset = parsePageToken(input.pageToken);
     const experimentIds = input.experimentIds.map(experimentKey).filter((k): k is number => k !== null);
-    const stages = stagesOf(input.runViewType ?? ('ACTIVE_ONLY' satisfies ViewType));
+    const stages = stagesOf(input.runViewType ?? 'ACTIVE_ONLY');
     if (experimentIds.length === 0) return { runs: [] };
     return this.read(async (tx) => {
       const rows = await tx.all<{ run_uuid: string }>(

@@ -123,7 +123,12 @@ export async function verifyConcurrentHistory(
   });
 }
 
-export function describeConcurrency(harness: Harness, options: { poolClients: boolean }): void {
+/**
+ * `modes`: how the 16 clients run — 'processes' (one process and connection each) and/or
+ * 'one store' (16 concurrent calls on one store: its pool on PostgreSQL, its queued connection
+ * on SQLite, as in a server process).
+ */
+export function describeConcurrency(harness: Harness, modes: ('processes' | 'one store')[]): void {
   let built: BuiltEntry;
   beforeAll(async () => {
     built = await buildEntry(new URL('./client-process.ts', import.meta.url).pathname);
@@ -132,48 +137,52 @@ export function describeConcurrency(harness: Harness, options: { poolClients: bo
     await built?.cleanup();
   });
 
-  it(`16 concurrent clients × 5,000 points through log-batch (batches of 1000), in ${options.poolClients ? 'one pool' : 'separate processes'}: every point once, in order`, async () => {
-    const uri = await harness.newDatabase();
-    const store = await open(uri);
-    try {
-      const exp = await store.createExperiment('concurrency');
-      const runId = (await store.createRun({ experimentId: exp, userId: 'load', startTime: T0, tags: [] }))
-        .info.run_id;
-      const started = performance.now();
-      if (options.poolClients) {
-        await Promise.all(
-          Array.from({ length: CLIENTS }, async (_, c) => {
-            const points = pointsOf(c, 'loss');
-            for (let i = 0; i < POINTS; i += BATCH)
-              await store.logBatch(runId, points.slice(i, i + BATCH), [], []);
-          }),
+  it.each(modes)(
+    '16 concurrent clients × 5,000 points through log-batch (batches of 1000), as %s: every point once, in order',
+    async (mode) => {
+      const uri = await harness.newDatabase();
+      const store = await open(uri);
+      try {
+        const exp = await store.createExperiment('concurrency');
+        const runId = (await store.createRun({ experimentId: exp, userId: 'load', startTime: T0, tags: [] }))
+          .info.run_id;
+        const started = performance.now();
+        if (mode === 'one store') {
+          await Promise.all(
+            Array.from({ length: CLIENTS }, async (_, c) => {
+              const points = pointsOf(c, 'loss');
+              for (let i = 0; i < POINTS; i += BATCH)
+                await store.logBatch(runId, points.slice(i, i + BATCH), [], []);
+            }),
+          );
+        } else {
+          const tasks = Array.from({ length: CLIENTS }, (_, client) => ({
+            mode: 'log',
+            uri,
+            runId,
+            key: 'loss',
+            client,
+            points: POINTS,
+            batch: BATCH,
+            t0: T0,
+          }));
+          const clients = await startTogether(built.file, tasks);
+          await Promise.all(clients.map((c) => c.waitFor('done')));
+          expect(await Promise.all(clients.map((c) => c.exited))).toEqual(new Array(CLIENTS).fill(0));
+        }
+        const ms = performance.now() - started;
+        // Reported in the test output (and the work report): 80,000 points through 80 batches.
+        console.log(
+          `[${harness.dialect}, ${mode}] ${CLIENTS}×${POINTS} points via log-batch: ${ms.toFixed(0)} ms, ` +
+            `${Math.round((CLIENTS * POINTS) / (ms / 1000))} points/s`,
         );
-      } else {
-        const tasks = Array.from({ length: CLIENTS }, (_, client) => ({
-          mode: 'log',
-          uri,
-          runId,
-          key: 'loss',
-          client,
-          points: POINTS,
-          batch: BATCH,
-          t0: T0,
-        }));
-        const clients = await startTogether(built.file, tasks);
-        await Promise.all(clients.map((c) => c.waitFor('done')));
-        expect(await Promise.all(clients.map((c) => c.exited))).toEqual(new Array(CLIENTS).fill(0));
+        await verifyConcurrentHistory(store, runId, 'loss');
+      } finally {
+        await store.close();
       }
-      const ms = performance.now() - started;
-      // Reported in the test output (and the work report): 80,000 points through 80 batches.
-      console.log(
-        `[${harness.dialect}] ${CLIENTS}×${POINTS} points via log-batch: ${ms.toFixed(0)} ms, ` +
-          `${Math.round((CLIENTS * POINTS) / (ms / 1000))} points/s`,
-      );
-      await verifyConcurrentHistory(store, runId, 'loss');
-    } finally {
-      await store.close();
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 
   it('migrates a new database once when 8 processes open it at the same moment', async () => {
     const uri = await harness.newDatabase();

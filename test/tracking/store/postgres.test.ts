@@ -16,5 +16,5 @@ describe.skipIf(!available)('PostgreSQL tracking store', () => {
 });
 
 describe.skipIf(!available)('PostgreSQL tracking store under concurrency and crashes', () => {
-  describeConcurrency(harness, { poolClients: true });
+  describeConcurrency(harness, ['one store', 'processes']);
 });

@@ -15,5 +15,5 @@ describe('SQLite tracking store', () => {
 });
 
 describe('SQLite tracking store under concurrency and crashes', () => {
-  describeConcurrency(harness, { poolClients: false });
+  describeConcurrency(harness, ['processes', 'one store']);
 });

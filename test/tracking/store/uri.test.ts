@@ -2,9 +2,13 @@
  * Backend store URIs as `mlflow server --backend-store-uri` takes them (SQLAlchemy's database URL
  * convention: sqlite:/// + relative path, sqlite://// + absolute path).
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidParameterError } from '../../../src/core/errors.js';
 import { appendToUriPath } from '../../../src/tracking/store/artifact-uri.js';
+import { openTrackingStore } from '../../../src/tracking/store/index.js';
 import { parseStoreUri, redact } from '../../../src/tracking/store/uri.js';
 
 describe('parseStoreUri', () => {
@@ -71,5 +75,26 @@ describe('appendToUriPath (mlflow.utils.uri.append_to_uri_path)', () => {
     expect(appendToUriPath('s3://bucket/prefix/', '/2')).toBe('s3://bucket/prefix/2');
     expect(appendToUriPath('s3://bucket/prefix?versioned=1', '3')).toBe('s3://bucket/prefix/3?versioned=1');
     expect(appendToUriPath('/srv/mlruns', '4')).toBe('/srv/mlruns/4');
+  });
+});
+
+describe('openTrackingStore failures', () => {
+  it('names the store (password hidden) and the reason when the database cannot be opened', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mlship-bad-store-'));
+    try {
+      const file = join(dir, 'garbage.db');
+      await writeFile(file, 'this is not a SQLite database, just text long enough to have a header');
+      await expect(openTrackingStore(`sqlite:///${file}`, { defaultArtifactRoot: 'x' })).rejects.toThrow(
+        `Cannot open the tracking store sqlite:///${file}: file is not a database`,
+      );
+      // Nothing listens on port 1.
+      await expect(
+        openTrackingStore('postgresql://me:secret@127.0.0.1:1/db', { defaultArtifactRoot: 'x' }),
+      ).rejects.toThrow(
+        /^Cannot open the tracking store postgresql:\/\/me:\*\*\*@127\.0\.0\.1:1\/db: .*ECONNREFUSED/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
