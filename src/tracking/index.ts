@@ -19,7 +19,7 @@ export {
   type TrackingServerOptions,
 } from './server/app.js';
 export { closeOnSignals, type ShutdownOptions } from './server/shutdown.js';
-export { openTrackingStore } from './store/index.js';
+export { openTrackingStore, parseStoreUri } from './store/index.js';
 export type { TrackingStore } from './store/types.js';
 
 /**
