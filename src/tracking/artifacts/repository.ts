@@ -109,13 +109,19 @@ export class ArtifactRepository {
     return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  /** A stream of the artifact's bytes and its size; 404 when it is absent or a folder. */
-  async open(key: string): Promise<Download> {
+  /** The artifact's size in bytes; 404 when it is absent or a folder. */
+  async size(key: string): Promise<number> {
     return translated(async () => {
       const info = await this.store.stat(key);
       if (info === null) throw MlflowError.notFound(`Artifact '${key}' does not exist`);
-      return { stream: await this.store.get(key), size: info.size };
+      return info.size;
     });
+  }
+
+  /** A stream of the artifact's bytes and its size; 404 when it is absent or a folder. */
+  async open(key: string): Promise<Download> {
+    const size = await this.size(key);
+    return { stream: await translated(() => this.store.get(key)), size };
   }
 
   /**

@@ -209,7 +209,7 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
         api.route({
           method: endpoint.method,
           url,
-          bodyLimit: endpoint.bodyLimit ?? bodyLimit,
+          bodyLimit: Math.max(endpoint.bodyLimit ?? 0, bodyLimit),
           handler: async (request, reply) => {
             const result = await endpoint.handle(request, context);
             const body = result instanceof Verbatim ? result.body : (toMlflowJson(result) ?? {});
@@ -227,10 +227,11 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
     for (const route of PROXY_ROUTES) {
       for (const prefix of PREFIXES) {
         const url = `${prefix}${route.path}`;
-        allow(url, route.method);
+        for (const method of [route.method].flat()) allow(url, method);
         proxy.route({
           method: route.method,
           url,
+          exposeHeadRoute: !Array.isArray(route.method),
           handler: async (request, reply) => {
             const result = await route.handle(request, reply, context);
             if (reply.sent) return reply;
@@ -243,7 +244,12 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
 
   app.get('/health', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('OK'));
   app.get('/version', async (_request, reply) => reply.type('text/plain; charset=utf-8').send(VERSION));
-  app.get('/get-artifact', (request, reply) => getRunArtifact(request, reply, context));
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/get-artifact',
+    exposeHeadRoute: false,
+    handler: (request, reply) => getRunArtifact(request, reply, context),
+  });
   for (const url of ['/health', '/version', '/get-artifact']) allow(url, 'GET');
 
   // A known path with another method: 405 and the methods it does answer (Flask's behaviour, in

@@ -36,13 +36,17 @@ async function sendArtifact(
   artifacts: ArtifactRepository,
   key: string,
 ): Promise<FastifyReply> {
-  const { stream, size } = await artifacts.open(key);
-  return reply
+  reply
     .header('content-type', guessMimeType(key))
     .header('content-disposition', attachmentDisposition(key))
-    .header('x-content-type-options', 'nosniff')
-    .header('content-length', size)
-    .send(stream);
+    .header('x-content-type-options', 'nosniff');
+  // HEAD only stats: opening the blob would read (for S3, download) all of it just to throw it
+  // away, which is what fastify's automatic HEAD route would do with a stream.
+  if (reply.request.method === 'HEAD') {
+    return reply.header('content-length', await artifacts.size(key)).send();
+  }
+  const { stream, size } = await artifacts.open(key);
+  return reply.header('content-length', size).send(stream);
 }
 
 /** GET `artifacts/list`: a run's artifacts, paths relative to its artifact root. */
@@ -67,7 +71,8 @@ export const listRunArtifacts: Endpoint = {
 
 /** The proxy's own endpoints; `path` is below `/api/2.0` and `/ajax-api/2.0`. */
 export interface ProxyRoute {
-  method: 'GET' | 'PUT' | 'DELETE' | 'POST';
+  /** GET+HEAD for downloads: HEAD is served explicitly (stat only), not by fastify's automatic one. */
+  method: 'GET' | 'PUT' | 'DELETE' | 'POST' | ['GET', 'HEAD'];
   path: string;
   handle(request: FastifyRequest, reply: FastifyReply, context: ProxyContext): Promise<unknown>;
 }
@@ -90,7 +95,7 @@ function contentLength(request: FastifyRequest): number | undefined {
 
 export const PROXY_ROUTES: readonly ProxyRoute[] = [
   {
-    method: 'GET',
+    method: ['GET', 'HEAD'],
     path: '/mlflow-artifacts/artifacts/*',
     async handle(request, reply, { artifacts }) {
       return sendArtifact(reply, artifacts, proxyKey(request));

@@ -108,6 +108,35 @@ function describeProxy(name: string, setup: () => Promise<ServerFixture>, teardo
       expect(get.headers['content-length']).toBe(String(Buffer.byteLength(content)));
     });
 
+    it("stores uploads byte for byte whatever their Content-Type (MLflow's client sends the file's type)", async () => {
+      // Larger than the API's 1 MB JSON body limit, and JSON: it must be neither parsed nor limited.
+      const json = JSON.stringify({
+        rows: Array.from({ length: 60_000 }, (_, i) => ({ i, name: `row ${i}` })),
+      });
+      expect(json.length).toBeGreaterThan(1_000_000);
+      const put = await rawRequest(port, 'PUT', `${base}/typed/data.json`, json, {
+        'content-type': 'application/json',
+      });
+      expect(put.status).toBe(200);
+      const get = await rawRequest(port, 'GET', `${base}/typed/data.json`);
+      expect(get.text).toBe(json);
+      const yaml = await rawRequest(port, 'PUT', `${base}/typed/MLmodel`, 'not: [json', {
+        'content-type': 'text/plain',
+      });
+      expect(yaml.status).toBe(200);
+      expect((await rawRequest(port, 'GET', `${base}/typed/MLmodel`)).text).toBe('not: [json');
+    });
+
+    it('answers HEAD with the headers and size only', async () => {
+      await rawRequest(port, 'PUT', `${base}/head/file.txt`, 'twelve bytes');
+      const head = await rawRequest(port, 'HEAD', `${base}/head/file.txt`);
+      expect(head.status).toBe(200);
+      expect(head.text).toBe('');
+      expect(head.headers['content-length']).toBe('12');
+      expect(head.headers['content-disposition']).toBe('attachment; filename=file.txt');
+      expect((await rawRequest(port, 'HEAD', `${base}/head/missing.txt`)).status).toBe(404);
+    });
+
     it('guesses MIME types as mime_type_utils._guess_mime_type does', async () => {
       const cases: Array<[string, string]> = [
         ['plot.png', 'image/png'],
