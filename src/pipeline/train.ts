@@ -26,6 +26,10 @@ export interface TrainOptions {
   /** overrides params.model.type */
   modelType?: ModelType;
   onIteration?: (info: IterationInfo) => void;
+  /** the tracking run this model belongs to, written into MLmodel's `run_id` */
+  runId?: string;
+  /** where the model sits among the run's artifacts, written into MLmodel's `artifact_path` */
+  artifactPath?: string;
 }
 
 export interface Scores {
@@ -49,6 +53,8 @@ export interface TrainResult {
   };
   /** per-iteration losses (hgb only), for progress and tracking */
   history: IterationInfo[];
+  /** the data trained on, as read (every column of the file), for lineage and tracking */
+  dataset: { path: string; nRows: number; columns: { name: string; kind: 'numeric' | 'categorical' }[] };
 }
 
 /**
@@ -157,6 +163,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       estimator: estimator.model,
       exampleRows: table,
       exampleIndices: split.train.subarray(0, 5),
+      runId: opts.runId,
+      artifactPath: opts.artifactPath,
     });
     await writeFile(join(tmp, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
     await writeFile(
@@ -169,5 +177,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       })}\n`,
     );
   });
-  return { outDir: opts.outDir, modelDir, modelType, metrics, history };
+  const dataset = {
+    path: dataPath,
+    nRows: table.nRows,
+    columns: table.columns.map((c) => ({ name: c.name, kind: c.kind })),
+  };
+  return { outDir: opts.outDir, modelDir, modelType, metrics, history, dataset };
 }
