@@ -667,6 +667,51 @@ describe.each(DIALECTS)('tracking API on %s', (dialect) => {
     });
   });
 
+  describe('artifacts/list', () => {
+    it("lists a run's proxied artifacts relative to its root (service.proto ListArtifacts, handlers.list_artifacts_impl)", async () => {
+      const run = await newRun();
+      const { run_id: runId, artifact_uri: root, experiment_id: exp } = run.info;
+      // The run's root is mlflow-artifacts:/<exp>/<run>/artifacts, i.e. proxy path <exp>/<run>/artifacts.
+      for (const [path, body] of [
+        ['model/MLmodel', 'flavors: {}'],
+        ['model/model.json', '{}'],
+        ['metrics.json', '[]'],
+      ]) {
+        const put = await api.send(
+          'PUT',
+          `/api/2.0/mlflow-artifacts/artifacts/${exp}/${runId}/artifacts/${path}`,
+          body,
+          {
+            'content-type': 'application/octet-stream',
+          },
+        );
+        expect(put.status).toBe(200);
+      }
+      expect((await api.get('artifacts/list', { run_id: runId })).json).toEqual({
+        root_uri: root,
+        files: [
+          { path: 'metrics.json', is_dir: false, file_size: 2 },
+          { path: 'model', is_dir: true },
+        ],
+      });
+      expect((await api.get('artifacts/list', { run_uuid: runId, path: 'model' })).json.files).toEqual([
+        { path: 'model/MLmodel', is_dir: false, file_size: 11 },
+        { path: 'model/model.json', is_dir: false, file_size: 2 },
+      ]);
+      // A run without artifacts: only root_uri (files is an empty repeated field).
+      const empty = await newRun();
+      expect((await api.get('artifacts/list', { run_id: empty.info.run_id })).json).toEqual({
+        root_uri: empty.info.artifact_uri,
+      });
+      expect((await api.get('artifacts/list', { run_id: runId, path: '../x' })).json).toEqual({
+        error_code: 'INVALID_PARAMETER_VALUE',
+        message: 'Invalid path',
+      });
+      expect((await api.get('artifacts/list', { run_id: 'f'.repeat(32) })).status).toBe(404);
+      expect((await api.get('artifacts/list')).json).toEqual(missing('run_id'));
+    });
+  });
+
   describe('aliases', () => {
     it("serves every endpoint under /ajax-api/2.0/mlflow too (the UI's prefix)", async () => {
       const ajax = client(fx.app, '/ajax-api/2.0/mlflow');

@@ -165,6 +165,23 @@ describe('GET query strings (handlers._get_request_message)', () => {
     expect(r.json.experiment.name).toBe('Default');
   });
 
+  it('reads DELETE bodies as JSON without a Content-Type check (handlers: only POST/PUT are checked)', async () => {
+    const Named: MessageType = { kind: 'message', name: 'Named', fields: { name: { type: 'string' } } };
+    const del = (body: string, headers: Record<string, string> = {}) =>
+      readRequest(
+        { method: 'DELETE', query: {}, headers, body: Buffer.from(body) } as unknown as FastifyRequest,
+        Named,
+      );
+    expect((await del('{"name":"m"}')).message).toEqual({ name: 'm' });
+    expect((await del('{"name":"m"}', { 'content-type': 'text/plain' })).message).toEqual({ name: 'm' });
+    // Query parameters are not read for DELETE: the body is the request (spec §1).
+    const withQuery = await readRequest(
+      { method: 'DELETE', query: { name: 'q' }, headers: {}, body: undefined } as unknown as FastifyRequest,
+      Named,
+    );
+    expect(withQuery.message).toEqual({});
+  });
+
   it('accepts only true/false (any case) for booleans', async () => {
     const Flagged: MessageType = { kind: 'message', name: 'Flagged', fields: { flag: { type: 'bool' } } };
     const get = (flag: string) =>
