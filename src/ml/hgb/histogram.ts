@@ -208,14 +208,6 @@ export class HistogramPool {
     for (let s = this.nSlots - 1; s >= 0; s--) this.free.push(s);
   }
 
-  /** True when `data` was replaced since the last call (workers must be given the new buffer). */
-  takeGrown(): boolean {
-    const g = this.grown;
-    this.grown = false;
-    return g;
-  }
-  private grown = false;
-
   private grow(): void {
     const slots = Math.max(4, this.nSlots * 2);
     const data = this.allocate(slots);
@@ -223,6 +215,5 @@ export class HistogramPool {
     this.data = data;
     for (let s = slots - 1; s >= this.nSlots; s--) this.free.push(s);
     this.nSlots = slots;
-    this.grown = true;
   }
 }

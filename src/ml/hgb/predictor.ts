@@ -133,24 +133,6 @@ export class TreePredictor implements TreeArrays {
     }
   }
 
-  /**
-   * Add this tree's value for every row of a row-major binned matrix to out (sklearn's
-   * predict_binned, used on the early-stopping validation set).
-   */
-  addBinnedPredictions(binned: Uint8Array, nFeatures: number, missingBin: number, out: Float64Array): void {
-    const { feature, binThreshold, missingGoToLeft, left, right, value, isLeaf } = this;
-    const nRows = out.length;
-    for (let i = 0, r = 0; i < nRows; i++, r += nFeatures) {
-      let node = 0;
-      while (isLeaf[node] === 0) {
-        const b = binned[r + feature[node]];
-        if (b === missingBin) node = missingGoToLeft[node] === 1 ? left[node] : right[node];
-        else node = b <= binThreshold[node] ? left[node] : right[node];
-      }
-      out[i] += value[node];
-    }
-  }
-
   /** The fields binned prediction needs, for predictBinnedPacked (worker threads read them from shared memory). */
   pack(nodes: Int32Array, values: Float64Array): void {
     const n = this.nNodes;

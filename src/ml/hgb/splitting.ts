@@ -7,8 +7,8 @@
  * sides; its gain is that of XGBoost's equation 7 written as sklearn does:
  *   gain = G * v - G_L * v_L - G_R * v_R,   v_X = -G_X / (H_X + l2_regularization + 1e-15)
  * where v is the node's own value (0 for the root, as sklearn). A candidate must beat the best
- * gain so far strictly, and be > 0; features are compared in order, strictly, so the first
- * feature wins ties. All arithmetic is done in the same order as sklearn's, so gains, and thus
+ * gain so far strictly, and be > 0 (sklearn's min_gain_to_split, which the estimators fix at 0);
+ * features are compared in order, strictly, so the first feature wins ties. All arithmetic is done in the same order as sklearn's, so gains, and thus
  * every choice, are bit-identical.
  *
  * Hessians are constant (squared error): like sklearn with hessians_are_constant, the sum of
@@ -22,8 +22,6 @@
  * hessians it only matters for the root check in the grower (see findFeatureSplit).
  */
 export const MIN_HESSIAN_TO_SPLIT = 1e-3;
-/** sklearn's min_gain_to_split, fixed at 0 by the estimators. */
-export const MIN_GAIN_TO_SPLIT = 0;
 
 /** Per-feature results of findFeatureSplit(), in a Float64Array of FEATURE_RESULT_SIZE each. */
 export const FEATURE_RESULT_SIZE = 6;
