@@ -8,6 +8,7 @@ import { VERSION } from '../core/version.js';
 import { registerData } from './data.js';
 import { registerQuickstart } from './quickstart.js';
 import { fail } from './run.js';
+import { registerServer } from './server.js';
 import { registerTrain } from './train.js';
 
 const program = new Command();
@@ -27,6 +28,7 @@ program
 
 registerData(program);
 registerTrain(program);
+registerServer(program);
 registerQuickstart(program);
 
 program.parseAsync(process.argv).catch(fail);

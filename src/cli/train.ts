@@ -9,7 +9,9 @@ import {
   type ModelType,
   type PipelineParams,
 } from '../pipeline/params.js';
-import { type TrainResult, train } from '../pipeline/train.js';
+import { DEFAULT_EXPERIMENT, type TrackedRun, trainWithTracking } from '../pipeline/tracking.js';
+import { type TrainOptions, type TrainResult, train } from '../pipeline/train.js';
+import { openTrackingClient, TRACKING_URI_ENV } from '../tracking/client.js';
 import { action } from './run.js';
 
 export interface TrainCliOptions {
@@ -18,6 +20,15 @@ export interface TrainCliOptions {
   out: string;
   model?: string;
   json?: boolean;
+  trackingUri?: string;
+  experiment?: string;
+  runName?: string;
+}
+
+/** The tracking URI to log to: --tracking-uri, else MLFLOW_TRACKING_URI, else none (no tracking). */
+export function trackingUriOf(opts: TrainCliOptions, env = process.env): string | undefined {
+  const uri = opts.trackingUri ?? env[TRACKING_URI_ENV];
+  return uri === undefined || uri.trim() === '' ? undefined : uri;
 }
 
 /** params.yaml if it exists; the built-in flagship defaults when the default file is absent. */
@@ -34,13 +45,21 @@ export function parseModelType(model: string | undefined): ModelType | undefined
   return model as ModelType;
 }
 
-/** Train with a progress bar on a terminal; returns the result. */
-export async function runTraining(params: PipelineParams, opts: TrainCliOptions): Promise<TrainResult> {
+/**
+ * Train with a progress bar on a terminal; returns the result, and the run when a tracking URI is
+ * given (--tracking-uri or MLFLOW_TRACKING_URI). With tracking, the server is reached before any
+ * training (a wrong URI fails in seconds, not after the fit), and a training that fails leaves its
+ * run FAILED; the training error is still what the command reports.
+ */
+export async function runTraining(
+  params: PipelineParams,
+  opts: TrainCliOptions,
+): Promise<TrainResult & { run?: TrackedRun }> {
   const modelType = parseModelType(opts.model) ?? params.model.type;
   const maxIter = Number(params.model.params.hgb.max_iter ?? 100);
   const bar = modelType === 'hgb' ? createProgress('training', maxIter) : undefined;
   let last = 0;
-  const result = await train({
+  const trainOptions: TrainOptions = {
     params,
     dataPath: opts.data,
     outDir: opts.out,
@@ -50,15 +69,46 @@ export async function runTraining(params: PipelineParams, opts: TrainCliOptions)
       const v = info.validationLoss === null ? '' : `  val loss ${info.validationLoss.toExponential(4)}`;
       bar?.update(info.iteration, `train loss ${info.trainLoss.toExponential(4)}${v}`);
     },
-  });
-  bar?.finish(last);
-  return result;
+  };
+  const uri = trackingUriOf(opts);
+  if (uri === undefined) {
+    const result = await train(trainOptions);
+    bar?.finish(last);
+    return result;
+  }
+  const client = await openTrackingClient(uri);
+  try {
+    const result = await trainWithTracking(trainOptions, {
+      client,
+      experimentName: opts.experiment ?? (process.env.MLFLOW_EXPERIMENT_NAME || undefined),
+      runName: opts.runName,
+      onRunCreated: (run) =>
+        process.stderr.write(
+          `mlship: logging run ${run.runId} to experiment "${run.experimentName}" at ${run.trackingUri}\n`,
+        ),
+      onWarning: (message) => process.stderr.write(`mlship: warning: ${message}\n`),
+    });
+    bar?.finish(last);
+    return result;
+  } finally {
+    await client.close();
+  }
 }
 
-export function printResult(result: TrainResult, json: boolean | undefined): void {
+export function printResult(result: TrainResult & { run?: TrackedRun }, json: boolean | undefined): void {
+  const run = result.run;
   if (json) {
+    const tracking = run
+      ? {
+          run_id: run.runId,
+          experiment_id: run.experimentId,
+          experiment_name: run.experimentName,
+          artifact_uri: run.artifactUri,
+          tracking_uri: run.trackingUri,
+        }
+      : {};
     process.stdout.write(
-      `${JSON.stringify({ out: result.outDir, model: result.modelDir, model_type: result.modelType, ...result.metrics })}\n`,
+      `${JSON.stringify({ out: result.outDir, model: result.modelDir, model_type: result.modelType, ...result.metrics, ...tracking })}\n`,
     );
     return;
   }
@@ -71,6 +121,12 @@ export function printResult(result: TrainResult, json: boolean | undefined): voi
       `train      RMSE ${f(m.train.rmse)}  MAE ${f(m.train.mae)}  R² ${m.train.r2.toFixed(4)}`,
       `test       RMSE ${f(m.test.rmse)}  MAE ${f(m.test.mae)}  R² ${m.test.r2.toFixed(4)}`,
       `written    ${result.modelDir}, ${result.outDir}/metrics.json, ${result.outDir}/split.json`,
+      ...(run
+        ? [
+            `run        ${run.runId} in experiment "${run.experimentName}" (id ${run.experimentId}) at ${run.trackingUri}`,
+            `artifacts  ${run.artifactUri}/model`,
+          ]
+        : []),
       '',
     ].join('\n'),
   );
@@ -85,6 +141,15 @@ export function registerTrain(program: Command): void {
     .option('--out <dir>', 'output folder: model/, metrics.json, split.json (replaced atomically)', 'out')
     .option('--model <type>', `estimator: ${MODEL_TYPES.join(' | ')} (default: model.type in the config)`)
     .option('--json', 'print the metrics as one JSON object on stdout')
+    .option(
+      '--tracking-uri <uri>',
+      `log the run to an MLflow-compatible tracking server (http://host:5000) or database (sqlite:///mlruns.db); default $${TRACKING_URI_ENV}, else no tracking`,
+    )
+    .option(
+      '--experiment <name>',
+      `experiment to log the run in (default $MLFLOW_EXPERIMENT_NAME, else ${DEFAULT_EXPERIMENT})`,
+    )
+    .option('--run-name <name>', "the run's name (default: one the tracking server picks)")
     .addHelpText(
       'after',
       `
@@ -92,6 +157,10 @@ Outputs in --out:
   model/         MLflow-style model package (MLmodel, model.json, input_example.json, SHA256SUMS)
   metrics.json   train/test rmse, mae, r2; n_train, n_test, n_iter, fit_seconds, data_md5
   split.json     the train and test row indices (scikit-learn's train_test_split rows)
+With --tracking-uri (or MLFLOW_TRACKING_URI), one run is logged: params, train_/test_ metrics,
+training_loss/validation_loss per iteration, lineage tags, the dataset input, and the artifacts
+model/, metrics.json, split.json. Credentials: MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME
+and MLFLOW_TRACKING_PASSWORD. A failed training marks its run FAILED.
 Exit codes: 0 ok, 2 bad input (CSV, params, options), 1 internal error.`,
     )
     .action(
