@@ -145,10 +145,10 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
   const app = Fastify({
     ...(logger ? { loggerInstance: logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit,
-    // fastify 5 keeps `;` in the path (useSemicolonDelimiter defaults to false), so `a;b` reaches
-    // validateArtifactPath and is refused as a path parameter (CVE-2024-1593) instead of being cut off.
-    // Malformed percent-encoding in the URL, refused by the router before any route runs.
+    // (fastify 5 keeps `;` in the path — useSemicolonDelimiter defaults to false — so `a;b` reaches
+    // validateArtifactPath and is refused as a path parameter, CVE-2024-1593, instead of being cut.)
     clientErrorHandler,
+    // What the router refuses before any route runs, such as malformed percent-encoding in the URL.
     frameworkErrors(error, request, reply) {
       const mapped =
         frameworkError(error as FastifyError, request) ?? new MlflowError('BAD_REQUEST', error.message);

@@ -36,17 +36,17 @@ async function sendArtifact(
   artifacts: ArtifactRepository,
   key: string,
 ): Promise<FastifyReply> {
+  // HEAD only stats: opening the blob would read (for S3, download) all of it just to throw it
+  // away, which is what fastify's automatic HEAD route would do with a stream. Either way the blob
+  // is looked up before any header is set, so a 404 goes out as plain MLflow JSON.
+  const head = reply.request.method === 'HEAD';
+  const download = head ? { stream: undefined, size: await artifacts.size(key) } : await artifacts.open(key);
   reply
     .header('content-type', guessMimeType(key))
     .header('content-disposition', attachmentDisposition(key))
-    .header('x-content-type-options', 'nosniff');
-  // HEAD only stats: opening the blob would read (for S3, download) all of it just to throw it
-  // away, which is what fastify's automatic HEAD route would do with a stream.
-  if (reply.request.method === 'HEAD') {
-    return reply.header('content-length', await artifacts.size(key)).send();
-  }
-  const { stream, size } = await artifacts.open(key);
-  return reply.header('content-length', size).send(stream);
+    .header('x-content-type-options', 'nosniff')
+    .header('content-length', download.size);
+  return reply.send(download.stream);
 }
 
 /** GET `artifacts/list`: a run's artifacts, paths relative to its artifact root. */

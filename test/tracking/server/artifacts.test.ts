@@ -163,6 +163,9 @@ function describeProxy(name: string, setup: () => Promise<ServerFixture>, teardo
       const r = await rawRequest(port, 'GET', `${base}/no/such/file`);
       expect(r.status).toBe(404);
       expect(r.json.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
+      // A plain JSON error, not an attachment.
+      expect(r.headers['content-type']).toBe('application/json');
+      expect(r.headers['content-disposition']).toBeUndefined();
     });
 
     it('lists a folder with basenames; {} for a missing one (ListArtifacts.Response)', async () => {
