@@ -18,6 +18,9 @@ const ROOT = resolve(__dirname, '../..');
 const CLI = join(ROOT, 'dist/cli/main.js');
 const OCEAN = ['<1H OCEAN', 'INLAND', 'NEAR BAY', 'NEAR OCEAN'];
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies as a REST client sees them, read field by field
+type Json = any;
+
 let work: string;
 let server: ChildProcess | undefined;
 let serverLog = '';
@@ -53,7 +56,7 @@ function mlship(
   });
 }
 
-async function api(path: string, body?: unknown): Promise<any> {
+async function api(path: string, body?: unknown): Promise<Json> {
   const res = await fetch(`${base}/api/2.0/mlflow/${path}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -169,23 +172,23 @@ describe('mlship server + mlship train --tracking-uri', () => {
   it('the run is visible through the REST API: FINISHED, with params, metrics, history and tags', async () => {
     const { experiment } = await api('experiments/get-by-name?experiment_name=california_housing_price');
     const { runs } = await api('runs/search', { experiment_ids: [experiment.experiment_id] });
-    expect(runs.map((r: any) => r.info.run_id)).toEqual([runId]);
+    expect(runs.map((r: Json) => r.info.run_id)).toEqual([runId]);
     const { run } = await api(`runs/get?run_id=${runId}`);
     expect(run.info).toMatchObject({
       status: 'FINISHED',
       run_name: 'e2e',
       experiment_id: experiment.experiment_id,
     });
-    const params = Object.fromEntries(run.data.params.map((p: any) => [p.key, p.value]));
+    const params = Object.fromEntries(run.data.params.map((p: Json) => [p.key, p.value]));
     expect(params).toMatchObject({
       'data.path': 'houses.csv',
       'model.type': 'hgb',
       'model.hgb.max_depth': '4',
     });
-    const metrics = Object.fromEntries(run.data.metrics.map((m: any) => [m.key, m.value]));
+    const metrics = Object.fromEntries(run.data.metrics.map((m: Json) => [m.key, m.value]));
     for (const k of ['train_rmse', 'test_rmse', 'test_r2', 'fit_seconds', 'n_iter'])
       expect(typeof metrics[k]).toBe('number');
-    const tags = Object.fromEntries(run.data.tags.map((t: any) => [t.key, t.value]));
+    const tags = Object.fromEntries(run.data.tags.map((t: Json) => [t.key, t.value]));
     expect(tags).toMatchObject({
       'mlflow.source.type': 'LOCAL',
       'mlflow.runName': 'e2e',
@@ -193,7 +196,7 @@ describe('mlship server + mlship train --tracking-uri', () => {
     });
     expect(tags.data_dvc_md5).toMatch(/^[0-9a-f]{32}$/);
     const history = await api(`metrics/get-history?run_id=${runId}&metric_key=training_loss`);
-    expect(history.metrics.map((m: any) => m.step)).toEqual(
+    expect(history.metrics.map((m: Json) => m.step)).toEqual(
       Array.from({ length: metrics.n_iter }, (_, i) => i + 1),
     );
     expect(run.inputs.dataset_inputs[0].dataset).toMatchObject({ name: 'houses', source_type: 'local' });
@@ -201,7 +204,7 @@ describe('mlship server + mlship train --tracking-uri', () => {
 
   it('the model package is in the run, downloadable through the artifact proxy', async () => {
     const listing = await api(`artifacts/list?run_id=${runId}&path=model`);
-    expect(listing.files.map((f: any) => f.path)).toEqual([
+    expect(listing.files.map((f: Json) => f.path)).toEqual([
       'model/MLmodel',
       'model/SHA256SUMS',
       'model/input_example.json',
@@ -223,7 +226,7 @@ describe('mlship server + mlship train --tracking-uri', () => {
     expect(r.code).toBe(0);
     const { experiment } = await api('experiments/get-by-name?experiment_name=e2e-env');
     const { runs } = await api('runs/search', { experiment_ids: [experiment.experiment_id] });
-    expect(runs.map((x: any) => x.info.run_id)).toEqual([JSON.parse(r.stdout).run_id]);
+    expect(runs.map((x: Json) => x.info.run_id)).toEqual([JSON.parse(r.stdout).run_id]);
   });
 
   it('a training that fails leaves its run FAILED, and the command reports the training error', async () => {
