@@ -182,6 +182,12 @@ export class WorkerTeam {
   private readonly workers: Worker[] = [];
   private closed = false;
   private gen = 0;
+  // Contention guard: shares done by the workers vs all shares, over the last window of runs.
+  private windowRuns = 0;
+  private windowShares = 0;
+  private windowWorkerShares = 0;
+  /** runs left to do on the calling thread alone (see run()) */
+  private soloRuns = 0;
 
   constructor(readonly nThreads: number) {
     if (nThreads < 1 || nThreads > MAX_THREADS)
@@ -209,7 +215,8 @@ export class WorkerTeam {
    * until none is left, wait for the workers' shares. The caller has set the arguments.
    */
   run(op: number, nShares: number, doShare: (k: number) => void): void {
-    if (this.workers.length === 0) {
+    if (this.workers.length === 0 || this.soloRuns > 0) {
+      if (this.soloRuns > 0) this.soloRuns--;
       for (let k = 0; k < nShares; k++) doShare(k);
       return;
     }
@@ -228,6 +235,7 @@ export class WorkerTeam {
     }
     if (done > 0) Atomics.add(ctl, C.DONE, done);
     waitUntil(ctl, C.DONE, nShares);
+    this.guard(nShares, nShares - done);
     if (Atomics.load(ctl, C.FAILED)) {
       // Not expected (the kernels only index arrays sized for them); do not reuse these workers.
       this.closed = true;
@@ -235,6 +243,25 @@ export class WorkerTeam {
       for (const w of this.workers) void w.terminate();
       throw new Error('a worker thread of the gradient-boosting fit failed');
     }
+  }
+
+  /**
+   * When the machine's other load leaves the workers little CPU, they take few shares, and their
+   * spinning only slows the calling thread down. If, over a window of operations, the workers did
+   * less than a fifth of their fair part, the next operations run on the calling thread alone (the
+   * workers then sleep), and the team tries again afterwards. Results do not depend on who does
+   * which share, so this only changes the time.
+   */
+  private guard(shares: number, workerShares: number): void {
+    this.windowRuns++;
+    this.windowShares += shares;
+    this.windowWorkerShares += workerShares;
+    if (this.windowRuns < 64) return;
+    const fair = (this.windowShares * (this.nThreads - 1)) / this.nThreads;
+    if (this.windowWorkerShares < fair / 5) this.soloRuns = 512;
+    this.windowRuns = 0;
+    this.windowShares = 0;
+    this.windowWorkerShares = 0;
   }
 
   /** Send the workers back to their event loop (to take another state). */
