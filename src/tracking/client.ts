@@ -16,8 +16,8 @@
  * from wherever the run's artifact root is (client/artifacts.ts). HTTP behaviour — credentials,
  * retries and their safety, timeouts, error mapping — is in client/http.ts and client/config.ts.
  */
-import { type Dirent, realpathSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { InvalidParameterError, NotFoundError } from '../core/errors.js';
 import type { CreateRunOptions, MetricPoint, Page, TrackingApi, UpdateRunOptions } from './client/api.js';
@@ -323,7 +323,7 @@ export class TrackingClient {
         const s = await stat(childAbs);
         if (s.isDirectory()) {
           // A symlink loop would otherwise recurse forever.
-          const real = realpathSync(childAbs);
+          const real = await realpath(childAbs);
           if (seen.has(real)) continue;
           await walk(childAbs, childRel, new Set(seen).add(real));
         } else if (s.isFile()) {
@@ -331,7 +331,7 @@ export class TrackingClient {
         }
       }
     };
-    await walk(localDir, '', new Set([realpathSync(localDir)]));
+    await walk(localDir, '', new Set([await realpath(localDir)]));
     const store = await this.artifactStore(runId);
     await pool(files, ARTIFACT_CONCURRENCY, (f) => store.putFile(joinPath(dir, f.rel), f.abs, f.size));
   }
