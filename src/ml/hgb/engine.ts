@@ -26,10 +26,14 @@ import {
 import { FEATURE_RESULT_SIZE, pickBestSplit, rightUpperBound, type SplitInfo } from './splitting.js';
 import { KERNELS, WorkerTeam } from './workers.js';
 
-/** Below this many (samples x features) in a node, its histograms stay on the calling thread. */
-const MIN_NODE_WORK = 12_000;
+/**
+ * Below this many (samples x features) in a node, its histograms and split search stay on the
+ * calling thread. Low, because the split search of even a small node (every bin of every feature)
+ * costs more than waking the workers (about a microsecond when they spin); tuned on the flagship.
+ */
+const MIN_NODE_WORK = 1_000;
 /** Below this many rows, a pass over rows or a partition stays on the calling thread. */
-const MIN_ROWS = 16_384;
+const MIN_ROWS = 4_096;
 /** Below this many (rows x features) per fit, threads cost more than they save. */
 const MIN_FIT_WORK = 50_000;
 
