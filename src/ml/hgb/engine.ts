@@ -169,15 +169,22 @@ export class Engine implements TreeKernels {
     this.team.setup(this.state);
   }
 
+  /**
+   * The histogram pool grows when a tree needs more slots than it had (only possible without
+   * max_leaf_nodes): every use of the histograms must then see the new buffer, on this thread
+   * (the state) and on the workers (a new setup). Called before any histogram work.
+   */
+  private syncPool(): void {
+    if (this.pool.data === this.state.hist) return;
+    this.team.stop();
+    this.state = { ...this.state, hist: this.pool.data };
+    this.team.setup(this.state);
+    // (The bound kernels take the histograms as an argument, so they stay valid.)
+  }
+
   /** Run `op` over nShares shares (its arguments are set). */
   private run(op: number, nShares: number): void {
-    if (this.pool.data !== this.state.hist) {
-      // The histogram pool grew (only possible without max_leaf_nodes): share the new buffer.
-      // (The bound kernels take the histograms as an argument, so they stay valid.)
-      this.team.stop();
-      this.state = { ...this.state, hist: this.pool.data };
-      this.team.setup(this.state);
-    }
+    this.syncPool();
     const s = this.state;
     this.team.run(op, nShares, (k) =>
       runFitShare(s, KERNELS, this.rowKernels, this.shareKernels, splitFeatures, op, k),
@@ -200,6 +207,7 @@ export class Engine implements TreeKernels {
   }
 
   root(request: SplitRequest): void {
+    this.syncPool();
     this.setRequest(0, request);
     this.run(C.OP_ROOT, this.nThreads);
     this.resolve(request, this.state.results, 0);
@@ -214,6 +222,7 @@ export class Engine implements TreeKernels {
     left: SplitRequest | null,
     right: SplitRequest | null,
   ): void {
+    this.syncPool();
     if (left) this.setRequest(0, left);
     if (right) this.setRequest(1, right);
     const s = this.state;
