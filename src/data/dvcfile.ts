@@ -17,8 +17,8 @@ import { dirname, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { InvalidInputError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs.js';
+import { type PyJson, pyJsonDumps } from '../core/python.js';
 import { md5Hex } from './hash.js';
-import { type PyJson, pyJsonDumps } from './pyjson.js';
 import { dumpYaml, type YamlValue } from './yaml-writer.js';
 
 export const DVC_FILE_SUFFIX = '.dvc';
@@ -349,7 +349,7 @@ export function stageMd5(doc: Dict): string {
     if (k === 'wdir' && v === '.') continue;
     d[k] = v;
   }
-  return md5Hex(pyJsonDumps(filterKeys(d)));
+  return md5Hex(pyJsonDumps(filterKeys(d), { sortKeys: true }));
 }
 
 /** Top-level keys in DVC's `get_dump` order, empty values dropped as DVC does. */

@@ -1,7 +1,7 @@
 /**
  * data/: DVC-compatible data versioning. Everything it writes is DVC 3's own format, so a
  * repository can be handled by mlship and by `dvc` interchangeably: `.dvc` files (dvcfile.ts,
- * yaml-writer.ts), `.dir` manifests (tree.ts, pyjson.ts), `.dvc/config` (config.ts, ini.ts), the
+ * yaml-writer.ts), `.dir` manifests (tree.ts; Python's json.dumps from core/python.ts), `.dvc/config` (config.ts, ini.ts), the
  * cache and remote layout `files/md5/ab/cdef…` (cache.ts, remote.ts), `.gitignore` entries
  * (gitignore.ts) and `.dvcignore` rules (ignore.ts). Commands: init (repo.ts), add, status,
  * push/fetch (transfer.ts), checkout, pull (api.ts), import-url, remote (remote-config.ts).

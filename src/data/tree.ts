@@ -11,9 +11,9 @@ import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError } from '../core/errors.js';
+import { compareCodePoints, pyJsonDumps } from '../core/python.js';
 import { md5Hex } from './hash.js';
 import { DVCIGNORE, type DvcIgnore } from './ignore.js';
-import { compareCodePoints, pyJsonDumps } from './pyjson.js';
 
 export interface TreeEntry {
   /** '/'-separated path inside the directory */
@@ -30,7 +30,13 @@ export function isDirOid(oid: string): boolean {
 /** The manifest bytes exactly as DVC writes them. */
 export function manifestBytes(entries: readonly TreeEntry[]): Buffer {
   const sorted = [...entries].sort((a, b) => compareCodePoints(a.relpath, b.relpath));
-  return Buffer.from(pyJsonDumps(sorted.map((e) => ({ md5: e.md5, relpath: e.relpath }))), 'utf8');
+  return Buffer.from(
+    pyJsonDumps(
+      sorted.map((e) => ({ md5: e.md5, relpath: e.relpath })),
+      { sortKeys: true },
+    ),
+    'utf8',
+  );
 }
 
 /** The directory hash ("<md5>.dir") of a manifest. */

@@ -17,6 +17,7 @@ import {
   ModelPackageError,
   NotFittedError,
 } from '../core/errors.js';
+import { compareCodePoints, pyRepr } from '../core/python.js';
 import { type CategoricalColumn, MISSING_CODE } from '../table/table.js';
 import type { Matrix } from './matrix.js';
 
@@ -91,7 +92,7 @@ export class OneHotEncoder {
         else used[code] = 1;
       }
       const values = col.dictionary.filter((_, k) => used[k] === 1);
-      const sorted: (string | null)[] = [...new Set(values)].sort(compareCodePoints);
+      const sorted: (string | null)[] = [...new Set(values)].sort(compareCategories);
       if (missing) sorted.push(null);
       return sorted;
     });
@@ -248,7 +249,7 @@ export class OneHotEncoder {
  */
 function unknownCategoriesError(col: CategoricalColumn, j: number, codes: Set<number>): InvalidInputError {
   const values = [...codes].filter((c) => c !== MISSING_CODE).map((c) => col.dictionary[c]);
-  const shown = [...new Set(values)].sort(compareCodePoints).map(pythonStrRepr);
+  const shown = [...new Set(values)].sort(compareCodePoints).map(pyRepr);
   if (codes.has(MISSING_CODE)) shown.push('nan');
   return new InvalidInputError(
     `Found unknown categories [${shown.join(', ')}] in column ${j} during transform (input feature "${col.name}")`,
@@ -299,46 +300,8 @@ function checkColumns(cols: readonly CategoricalColumn[]): number {
   return nRows;
 }
 
-/**
- * Python's str ordering: by Unicode code point. JavaScript's `<` compares UTF-16 code units, which
- * differs when a character above U+FFFF (a surrogate pair, 0xD800-0xDFFF) meets one in
- * U+E000-U+FFFF; localeCompare differs almost everywhere.
- */
-export function compareCodePoints(a: string | null, b: string | null): number {
+/** Python's str ordering (core/python.ts), with the missing-value category (null) last. */
+export function compareCategories(a: string | null, b: string | null): number {
   if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // first difference: compare whole code points (a surrogate here stands for a code point > U+FFFF)
-    const cx = a.codePointAt(i) as number;
-    const cy = b.codePointAt(i) as number;
-    return cx < cy ? -1 : 1;
-  }
-  return a.length - b.length;
-}
-
-/** Python's repr() of a str, as it appears in sklearn's error messages. */
-function pythonStrRepr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) as number;
-    if (ch === quote || ch === '\\') out += `\\${ch}`;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (ch !== ' ' && /[\p{C}\p{Z}]/u.test(ch)) {
-      // not printable for Python's str.isprintable: escaped by code point
-      const hex = cp.toString(16);
-      out +=
-        cp < 0x100
-          ? `\\x${hex.padStart(2, '0')}`
-          : cp < 0x10000
-            ? `\\u${hex.padStart(4, '0')}`
-            : `\\U${hex.padStart(8, '0')}`;
-    } else out += ch;
-  }
-  return out + quote;
+  return compareCodePoints(a, b);
 }

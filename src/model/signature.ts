@@ -7,6 +7,7 @@
  * json.dumps, i.e. with ", " and ": " separators.
  */
 import { ModelPackageError } from '../core/errors.js';
+import { pyJsonDumps } from '../core/python.js';
 
 /** MLflow DataType names (mlflow/types/schema.py). */
 export type MlflowDataType =
@@ -47,35 +48,8 @@ export interface ModelSignature {
   outputs: (ColSpec | TensorSpec)[];
 }
 
-/** Python's json.dumps with default separators (", " and ": "), ASCII-escaped like ensure_ascii. */
-export function pythonJsonDumps(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(', ')}]`;
-  if (typeof value === 'object') {
-    const parts = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${pythonJsonString(k)}: ${pythonJsonDumps(v)}`);
-    return `{${parts.join(', ')}}`;
-  }
-  if (typeof value === 'string') return pythonJsonString(value);
-  if (typeof value === 'number') {
-    if (Number.isNaN(value)) return 'NaN';
-    if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
-    return JSON.stringify(value);
-  }
-  return JSON.stringify(value);
-}
-
-function pythonJsonString(s: string): string {
-  // JSON.stringify escapes control characters as Python does; ensure_ascii also escapes non-ASCII.
-  return JSON.stringify(s).replace(
-    /[\u007f-\uffff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
-
 export function serializeSchema(specs: readonly (ColSpec | TensorSpec)[]): string {
-  return pythonJsonDumps(specs);
+  return pyJsonDumps(specs);
 }
 
 export function parseSchema(text: unknown, where: string): (ColSpec | TensorSpec)[] {

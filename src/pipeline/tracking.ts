@@ -31,11 +31,11 @@ import { readFile, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { pyJsonDumps, pyStr } from '../core/python.js';
 import { VERSION } from '../core/version.js';
 import { readDvcFile } from '../data/index.js';
 import type { MetricPoint, TrackingClient } from '../tracking/client.js';
 import type { DatasetInput, Param, RunTag } from '../tracking/entities.js';
-import { pyJsonDumps, pyRepr, pyStr } from '../tracking/errors.js';
 import type { IterationInfo } from './estimators.js';
 import type { ModelType, PipelineParams } from './params.js';
 import { type TrainOptions, type TrainResult, train } from './train.js';
@@ -75,39 +75,12 @@ export interface TrackedTrainResult extends TrainResult {
   run: TrackedRun;
 }
 
-// --- Python's str() of YAML values, as mlflow.log_param stores them ---------------------------
-
-function pyReprValue(v: unknown): string {
-  if (typeof v === 'string') return pyRepr(v);
-  return pyStrValue(v);
-}
-
-/** str(value) in Python for a value parsed from YAML (or JSON). */
-export function pyStrValue(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(pyReprValue).join(', ')}]`;
-  if (v !== null && typeof v === 'object') {
-    return `{${Object.entries(v)
-      .map(([k, x]) => `${pyRepr(k)}: ${pyReprValue(x)}`)
-      .join(', ')}}`;
-  }
-  return pyStr(v);
-}
-
-/** json.dumps(value) with Python's defaults: ", " and ": " separators, non-ASCII escaped. */
-export function pythonJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(pythonJson).join(', ')}]`;
-  if (v !== null && typeof v === 'object') {
-    return `{${Object.entries(v)
-      .map(([k, x]) => `${pyJsonDumps(k)}: ${pythonJson(x)}`)
-      .join(', ')}}`;
-  }
-  return typeof v === 'boolean' ? String(v) : pyJsonDumps(v);
-}
+// Python's str() of YAML values, as mlflow.log_param stores them, is core/python.ts pyStr.
 
 /** The params.yaml settings a run used, flattened (the model's own section only). */
 export function pipelineParams(params: PipelineParams, dataPath: string, modelType: ModelType): Param[] {
   const out: Param[] = [];
-  const add = (key: string, value: unknown) => out.push({ key, value: pyStrValue(value) });
+  const add = (key: string, value: unknown) => out.push({ key, value: pyStr(value) });
   add('data.path', dataPath);
   add('data.target', params.data.target);
   add('split.test_size', params.split.testSize);
@@ -228,15 +201,15 @@ export function datasetInput(result: TrainResult): DatasetInput {
       name: basename(path, extname(path)),
       digest: result.metrics.data_md5,
       source_type: 'local',
-      source: pythonJson({ uri: abs }),
-      schema: pythonJson({
+      source: pyJsonDumps({ uri: abs }),
+      schema: pyJsonDumps({
         mlflow_colspec: columns.map((c) => ({
           type: c.kind === 'numeric' ? 'double' : 'string',
           name: c.name,
           required: true,
         })),
       }),
-      profile: pythonJson({ num_rows: nRows, num_elements: nRows * columns.length }),
+      profile: pyJsonDumps({ num_rows: nRows, num_elements: nRows * columns.length }),
     },
   };
 }
@@ -348,7 +321,7 @@ export async function trainWithTracking(
     // The estimator's full parameter set; keys params.yaml already gave keep their logged value.
     const seen = new Set(logged.map((p) => p.key));
     const resolved = Object.entries(await estimatorParams(result.modelDir))
-      .map(([k, v]) => ({ key: `model.${modelType}.${k}`, value: pyStrValue(v) }))
+      .map(([k, v]) => ({ key: `model.${modelType}.${k}`, value: pyStr(v) }))
       .filter((p) => !seen.has(p.key));
     await client.logBatch(runId, {
       params: resolved,

@@ -7,6 +7,7 @@
  * people match on them.
  */
 import { type ErrorCode, MlshipError } from '../core/errors.js';
+import { pyRepr } from '../core/python.js';
 
 export type MlflowErrorCode =
   | 'INTERNAL_ERROR'
@@ -175,63 +176,4 @@ export function tagNotFound(key: string, runId: string): MlflowError {
 /** sqlalchemy_store.rename_experiment. */
 export function cannotRenameDeletedExperiment(): MlflowError {
   return new MlflowError('INVALID_STATE', 'Cannot rename a non-active experiment.');
-}
-
-/** Python's repr() of a str: single quotes unless the text holds a single quote and no double. */
-export function pyRepr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of s) {
-    const code = ch.codePointAt(0)!;
-    if (ch === '\\') out += '\\\\';
-    else if (ch === quote) out += `\\${quote}`;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return out + quote;
-}
-
-/** Python's str() of a float (repr since 3.2): shortest round-trip digits, exponent outside 1e-4..1e16. */
-export function pyFloat(x: number): string {
-  if (Number.isNaN(x)) return 'nan';
-  if (x === Number.POSITIVE_INFINITY) return 'inf';
-  if (x === Number.NEGATIVE_INFINITY) return '-inf';
-  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
-  const [mant, expStr] = x.toExponential().split('e') as [string, string];
-  const exp = Number(expStr);
-  if (exp < -4 || exp >= 16) {
-    const e = Math.abs(exp).toString().padStart(2, '0');
-    return `${mant}e${exp < 0 ? '-' : '+'}${e}`;
-  }
-  const s = x.toFixed(Math.max(0, (mant.split('.')[1]?.length ?? 0) - exp));
-  return s.includes('.') ? s : `${s}.0`;
-}
-
-/** Python's str() of a value MLflow interpolates into a message: ints stay ints, floats as pyFloat. */
-export function pyStr(v: unknown): string {
-  if (v === null || v === undefined) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : pyFloat(v);
-  return String(v);
-}
-
-/** `json.dumps(value)` with Python's defaults (ASCII only, ", " and ": " separators not used here). */
-export function pyJsonDumps(v: unknown): string {
-  if (v === null || v === undefined) return 'null';
-  if (typeof v === 'number') {
-    if (Number.isNaN(v)) return 'NaN';
-    if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '-Infinity';
-    return String(v);
-  }
-  if (typeof v === 'string') {
-    return JSON.stringify(v).replace(
-      /[\u007f-\uffff]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-    );
-  }
-  return JSON.stringify(v) ?? 'null';
 }

@@ -8,8 +8,10 @@
  * MLflow's default (MLFLOW_TRUNCATE_LONG_VALUES=true). Setting MLFLOW_TRUNCATE_LONG_VALUES=false
  * makes them errors, as in MLflow.
  */
+
+import { pyJsonDumps, pyRepr, pyStr } from '../core/python.js';
 import type { DatasetInput, Param, RunTag } from './entities.js';
-import { MlflowError, pyJsonDumps, pyRepr, pyStr } from './errors.js';
+import { MlflowError } from './errors.js';
 import type { MetricInput } from './store/types.js';
 
 export const MAX_PARAMS_TAGS_PER_BATCH = 100;

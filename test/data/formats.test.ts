@@ -13,7 +13,6 @@ import { dvcFileText, orderStage, outEntry, parseDvcFile, stageMd5 } from '../..
 import { gitignoreEntry } from '../../src/data/gitignore.js';
 import { IgnoreRules } from '../../src/data/ignore.js';
 import { type Ini, parseIni, writeIni } from '../../src/data/ini.js';
-import { compareCodePoints, pyJsonDumps } from '../../src/data/pyjson.js';
 import { manifestBytes, treeOid } from '../../src/data/tree.js';
 import { dumpYaml, type YamlValue } from '../../src/data/yaml-writer.js';
 
@@ -50,15 +49,6 @@ describe('.dir manifest (dvc-data hashfile/tree.py Tree.as_bytes / Tree.digest)'
       expect(bytes.toString('utf8')).toBe(c.bytes);
       expect(treeOid(bytes)).toBe(`${c.md5}.dir`);
     }
-  });
-
-  it('sorts by code point like Python, not by UTF-16 unit like Array.sort', () => {
-    // U+FFFF is a single unit 0xFFFF; U+1F600 starts with the surrogate 0xD83D: JS puts it first.
-    expect(['\u{1F600}', '\uffff'].sort()).toEqual(['\u{1F600}', '\uffff']);
-    expect(['\u{1F600}', '\uffff'].sort(compareCodePoints)).toEqual(['\uffff', '\u{1F600}']);
-    expect(pyJsonDumps({ b: 1, a: ['é', '\u{1F600}', '\x7f'] })).toBe(
-      '{"a": ["\\u00e9", "\\ud83d\\ude00", "\\u007f"], "b": 1}',
-    );
   });
 });
 

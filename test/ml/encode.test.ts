@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError, ModelPackageError, NotFittedError } from '../../src/core/errors.js';
 import {
   type CategoricalInput,
-  compareCodePoints,
+  compareCategories as compareCodePoints,
   type HandleUnknown,
   OneHotEncoder,
 } from '../../src/ml/encode.js';
@@ -107,6 +107,7 @@ describe('OneHotEncoder behaviour beyond the fixture', () => {
     expect('B'.localeCompare('a')).toBeGreaterThan(0);
     expect(compareCodePoints('a', 'ab')).toBeLessThan(0);
     expect(compareCodePoints('x', 'x')).toBe(0);
+    expect(compareCodePoints(null, 'x')).toBeGreaterThan(0); // the missing category sorts last
   });
 
   it('lists several unknowns sorted, with nan last, and names the input feature', () => {

@@ -22,7 +22,6 @@ import {
   DEFAULT_EXPERIMENT,
   gitCommit,
   pipelineParams,
-  pyStrValue,
   trainWithTracking,
 } from '../../src/pipeline/tracking.js';
 import { train } from '../../src/pipeline/train.js';
@@ -360,17 +359,6 @@ describe('failures after the run was created', () => {
 });
 
 describe('helpers', () => {
-  it("pyStrValue writes values as Python's str() does", () => {
-    expect(pyStrValue(8)).toBe('8');
-    expect(pyStrValue(0.1)).toBe('0.1');
-    expect(pyStrValue(1e-7)).toBe('1e-07');
-    expect(pyStrValue(true)).toBe('True');
-    expect(pyStrValue(null)).toBe('None');
-    expect(pyStrValue('auto')).toBe('auto');
-    expect(pyStrValue(['a', "it's", 1.5, null])).toBe(`['a', "it's", 1.5, None]`);
-    expect(pyStrValue({ a: 1, b: 'x' })).toBe("{'a': 1, 'b': 'x'}");
-  });
-
   it('pipelineParams reflects --data and --model overrides', () => {
     const p = Object.fromEntries(
       pipelineParams(DEFAULT_PARAMS, 'x.csv', 'ridge').map((q) => [q.key, q.value]),

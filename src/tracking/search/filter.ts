@@ -12,7 +12,8 @@
  * MLflow release: `IS NULL` / `IS NOT NULL` on metrics, params and tags (the key is absent /
  * present), which MLflow's parser refuses as an invalid clause.
  */
-import { MlflowError, pyRepr } from '../errors.js';
+import { pyRepr } from '../../core/python.js';
+import { MlflowError } from '../errors.js';
 import { type Token, tokenize } from './lexer.js';
 
 export type EntityType = 'metric' | 'parameter' | 'tag' | 'attribute' | 'dataset';

@@ -4,7 +4,8 @@
  * spacing). Clients treat them as opaque; a token that does not decode is INVALID_PARAMETER_VALUE
  * with MLflow's "Invalid page token, …" messages.
  */
-import { MlflowError, pyRepr } from '../errors.js';
+import { pyReprValue } from '../../core/python.js';
+import { MlflowError } from '../errors.js';
 
 export function createPageToken(offset: number): string {
   return Buffer.from(JSON.stringify({ offset }).replace(':', ': '), 'utf8').toString('base64');
@@ -23,19 +24,6 @@ function pyBytesRepr(b: Buffer): string {
     else s += String.fromCharCode(byte);
   }
   return `b'${s}'`;
-}
-
-/** Python's repr() of a JSON value. */
-function pyValueRepr(v: unknown): string {
-  if (v === null) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'string') return pyRepr(v);
-  if (typeof v === 'number') return String(v);
-  if (Array.isArray(v)) return `[${v.map(pyValueRepr).join(', ')}]`;
-  return `{${Object.entries(v as Record<string, unknown>)
-    .map(([k, x]) => `${pyRepr(k)}: ${pyValueRepr(x)}`)
-    .join(', ')}}`;
 }
 
 /** The offset a page token encodes; 0 for no token. */
@@ -59,7 +47,7 @@ export function parsePageToken(token: string | undefined | null): number {
       ? (parsed as Record<string, unknown>).offset
       : undefined;
   if (!offset || (typeof offset !== 'number' && typeof offset !== 'string')) {
-    throw MlflowError.invalidParameter(`Invalid page token, parsed value=${pyValueRepr(parsed)}`);
+    throw MlflowError.invalidParameter(`Invalid page token, parsed value=${pyReprValue(parsed)}`);
   }
   const n =
     typeof offset === 'number'
@@ -70,7 +58,7 @@ export function parsePageToken(token: string | undefined | null): number {
   if (Number.isNaN(n)) throw MlflowError.invalidParameter(`Invalid page token, not stringable ${offset}`);
   if (n < 0 || !Number.isSafeInteger(n)) {
     // MLflow would hand a negative offset to the database and fail there; refuse it here.
-    throw MlflowError.invalidParameter(`Invalid page token, parsed value=${pyValueRepr(parsed)}`);
+    throw MlflowError.invalidParameter(`Invalid page token, parsed value=${pyReprValue(parsed)}`);
   }
   return n;
 }

@@ -25,6 +25,7 @@
  * - `run_uuid` is accepted for `run_id` on every run endpoint, not only on those whose proto lists it.
  */
 import type { FastifyRequest } from 'fastify';
+import { pyJsonDumps } from '../../core/python.js';
 import { PayloadTooLargeError } from '../artifacts/repository.js';
 import { MlflowError } from '../errors.js';
 import type { EnumType, FieldSpec, MessageType } from './messages.js';
@@ -46,23 +47,6 @@ function pyTypeName(value: unknown): string {
   return 'dict';
 }
 
-/** `json.dumps(value, sort_keys=True, separators=(",", ":"))` (ASCII-only, like Python's default). */
-export function pyJsonDumps(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string') {
-    return JSON.stringify(value).replace(
-      /[\u007f-\uffff]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-    );
-  }
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return `[${value.map(pyJsonDumps).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
-    a < b ? -1 : a > b ? 1 : 0,
-  );
-  return `{${entries.map(([k, v]) => `${pyJsonDumps(k)}:${pyJsonDumps(v)}`).join(',')}}`;
-}
-
 /** mlflow/utils/validation.py `missing_value`, as the schema check words it. */
 export function missingValue(path: string): MlflowError {
   return MlflowError.invalidParameter(`Missing value for required parameter '${path}'.${API_DOCS}`);
@@ -71,7 +55,7 @@ export function missingValue(path: string): MlflowError {
 /** mlflow/utils/validation.py `invalid_value` with the handler's type hint. */
 export function invalidValue(path: string, value: unknown): MlflowError {
   return MlflowError.invalidParameter(
-    `Invalid value ${pyJsonDumps(value)} for parameter '${path}' supplied:  Hint: Value was of type '${pyTypeName(value)}'.${API_DOCS}`,
+    `Invalid value ${pyJsonDumps(value, { sortKeys: true, separators: [',', ':'] })} for parameter '${path}' supplied:  Hint: Value was of type '${pyTypeName(value)}'.${API_DOCS}`,
   );
 }
 

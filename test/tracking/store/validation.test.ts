@@ -4,8 +4,9 @@
  * status of each error code, and the JSON shape of entities (fields MLflow omits).
  */
 import { describe, expect, it } from 'vitest';
+import { pyFloat, pyRepr } from '../../../src/core/python.js';
 import { toMlflowJson } from '../../../src/tracking/entities.js';
-import { httpStatus, MlflowError, paramsChanged, pyFloat, pyRepr } from '../../../src/tracking/errors.js';
+import { httpStatus, MlflowError, paramsChanged } from '../../../src/tracking/errors.js';
 import {
   codePointLength,
   normpath,
