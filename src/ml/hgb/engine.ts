@@ -9,7 +9,7 @@
 import type { BinnedMatrix } from './binning.js';
 import { SEGMENT_SIZE, type SplitRequest, type TreeKernels } from './grower.js';
 import { HistogramPool, rootCountHistograms } from './histogram.js';
-import { meanOf } from './loss.js';
+import { NUMPY_BLOCK } from './loss.js';
 import { PACKED_NODE_SIZE, type TreePredictor } from './predictor.js';
 import {
   bindRowKernels,
@@ -60,6 +60,13 @@ export interface EngineInput {
   maxLeafNodes: number | null;
   /** the starting raw prediction of every row */
   baseline: number;
+}
+
+/** The mean of n values from their 8192-row block sums: added in order to 0.0, as NumPy does. */
+function blocksMean(blocks: Float64Array, n: number): number {
+  let total = 0;
+  for (let b = 0; b < blocks.length; b++) total += blocks[b];
+  return total / n;
 }
 
 /** Room for the most leaves a tree can have: each holds >= min_samples_leaf samples. */
@@ -148,6 +155,8 @@ export class Engine implements TreeKernels {
       y: copy(input.y),
       raw: f64(n).fill(input.baseline),
       losses: f64(n),
+      lossBlocks: f64(Math.ceil(n / NUMPY_BLOCK)),
+      lossBlocksVal: f64(Math.ceil(nVal / NUMPY_BLOCK)),
       segments: this.segments,
       leafOf: 2 * segments <= 0xffff ? new Uint16Array(buffer(2 * n)) : new Uint32Array(buffer(4 * n)),
       leafValues: this.leafValues,
@@ -187,7 +196,7 @@ export class Engine implements TreeKernels {
     this.syncPool();
     const s = this.state;
     this.team.run(op, nShares, (k) =>
-      runFitShare(s, KERNELS, this.rowKernels, this.shareKernels, splitFeatures, op, k),
+      runFitShare(s, KERNELS, this.rowKernels, this.shareKernels, splitFeatures, op, k, nShares),
     );
   }
 
@@ -282,21 +291,16 @@ export class Engine implements TreeKernels {
     const k = this.rowKernels;
     const afterTree = this.pendingTree;
     this.pendingTree = false;
-    if (this.shared(this.n)) {
-      this.state.control[C.A0] = withLoss ? 1 : 0;
-      this.state.control[C.A0 + 1] = afterTree ? 1 : 0;
-      this.run(C.OP_RESIDUALS, this.state.rowShares);
-    } else if (afterTree) {
-      k.residualsAfterTree(0, this.n, withLoss);
-    } else {
-      k.residuals(0, this.n, withLoss);
-    }
+    const ctl = this.state.control;
+    ctl[C.A0] = withLoss ? 1 : 0;
+    ctl[C.A0 + 1] = afterTree ? 1 : 0;
+    this.run(C.OP_RESIDUALS, this.shared(this.n) ? this.state.rowShares : 1);
     return k.sum(0, this.n, 0);
   }
 
-  /** Mean training loss (after residuals(true)). */
+  /** Mean training loss (after residuals(true)): NumPy's np.average, block sums added in order. */
   trainLoss(): number {
-    return meanOf(this.state.losses, this.n);
+    return blocksMean(this.state.lossBlocks, this.n);
   }
 
   /** The root's samples 0 .. n-1 in index buffer 0, before growing a tree. */
@@ -326,17 +330,12 @@ export class Engine implements TreeKernels {
   /** Add a tree (null: none) to the validation rows' raw predictions; returns their mean loss. */
   validate(tree: TreePredictor | null): number {
     const s = this.state;
-    const predict = this.rowKernels.predict;
-    if (!predict || !s.yval || !s.lossesVal) return Number.NaN;
+    if (!this.rowKernels.predict || !s.yval) return Number.NaN;
     if (tree) tree.pack(s.treeNodes, s.treeValues);
     const nVal = s.yval.length;
-    if (this.shared(nVal)) {
-      s.control[C.A0] = tree ? 1 : 0;
-      this.run(C.OP_VALIDATE, s.rowShares);
-    } else {
-      predict(tree !== null, 0, nVal);
-    }
-    return meanOf(s.lossesVal, nVal);
+    s.control[C.A0] = tree ? 1 : 0;
+    this.run(C.OP_VALIDATE, this.shared(nVal) ? s.rowShares : 1);
+    return blocksMean(s.lossBlocksVal, nVal);
   }
 
   close(): void {

@@ -17,7 +17,7 @@
 import type { binColumn, columnThresholds, transposeBins } from './binning.js';
 import type { assignLeaves } from './grower.js';
 import type { makeHistogramKernels, NodeKernel, RootKernel, SubtractKernel } from './histogram.js';
-import type { residuals, residualsAfterTree, sumGradients } from './loss.js';
+import type { blockPairwiseSum, residuals, residualsAfterTree, sumGradients } from './loss.js';
 import type { predictBinnedPacked } from './predictor.js';
 import type { specialize } from './specialize.js';
 import type { findFeatureSplit, markSides, partitionBySides, partitionInto } from './splitting.js';
@@ -74,6 +74,7 @@ export interface Kernels {
   residuals: typeof residuals;
   residualsAfterTree: typeof residualsAfterTree;
   sum: typeof sumGradients;
+  blockSum: typeof blockPairwiseSum;
   assign: typeof assignLeaves;
   predict: typeof predictBinnedPacked;
   thresholds: typeof columnThresholds;
@@ -115,6 +116,9 @@ export interface FitState {
   y: Float64Array;
   raw: Float64Array;
   losses: Float64Array;
+  /** NumPy's pairwise sums of the losses, per block of 8192 rows (training, then validation) */
+  lossBlocks: Float64Array;
+  lossBlocksVal: Float64Array;
   segments: Float64Array;
   /** leaf id of each training row in the last tree, and the leaves' values (see assignLeaves) */
   leafOf: Uint16Array | Uint32Array;
@@ -275,7 +279,10 @@ export function splitFeatures(
   }
 }
 
-/** Share k of a fit operation (its arguments in s.control / s.args). */
+/**
+ * Share k of nShares of a fit operation (its arguments in s.control / s.args). The per-feature
+ * operations have one share per feature range (s.ranges), the per-row ones nShares.
+ */
 export function runFitShare(
   s: FitState,
   K: Kernels,
@@ -284,13 +291,25 @@ export function runFitShare(
   split: typeof splitFeatures,
   op: number,
   k: number,
+  nShares: number,
 ): void {
   const ctl = s.control;
   const c = s.c;
   const a0 = c.A0;
   const rowShare = (from: number, to: number): [number, number] => {
     const len = to - from;
-    return [from + Math.floor((k * len) / s.rowShares), from + Math.floor(((k + 1) * len) / s.rowShares)];
+    return [from + Math.floor((k * len) / nShares), from + Math.floor(((k + 1) * len) / nShares)];
+  };
+  // Rows [from, to) made of whole 8192-row blocks (the last one may be short), for the passes that
+  // also sum the losses block by block as NumPy does.
+  const blockShare = (n: number): [number, number] => {
+    const blocks = Math.ceil(n / 8192);
+    const b0 = Math.floor((k * blocks) / nShares);
+    const b1 = Math.floor(((k + 1) * blocks) / nShares);
+    return [Math.min(n, b0 * 8192), Math.min(n, b1 * 8192)];
+  };
+  const sumBlocks = (losses: Float64Array, into: Float64Array, from: number, to: number): void => {
+    for (let b = from; b < to; b += 8192) into[b / 8192] = K.blockSum(losses, b, Math.min(to, b + 8192));
   };
   if (op === c.OP_ROOT) {
     // Offsets and counts read from the Float64Array of arguments are doubles for V8; passed as such,
@@ -314,7 +333,7 @@ export function runFitShare(
     // chunks before it, its right samples after all left samples and the earlier chunks' right ones.
     const start = ctl[a0];
     const count = ctl[a0 + 1];
-    const chunks = s.rowShares;
+    const chunks = nShares;
     let nLeft = 0;
     for (let j = 0; j < chunks; j++) nLeft += ctl[c.COUNTS + j];
     let left = start;
@@ -328,15 +347,18 @@ export function runFitShare(
     R.bySides[ctl[a0 + 5]](from, to, left, right);
   } else if (op === c.OP_RESIDUALS) {
     // arguments: with losses, after a tree
-    const [from, to] = rowShare(0, s.nRows);
-    if (ctl[a0 + 1] === 1) R.residualsAfterTree(from, to, ctl[a0] === 1);
-    else R.residuals(from, to, ctl[a0] === 1);
+    const [from, to] = blockShare(s.nRows);
+    const withLoss = ctl[a0] === 1;
+    if (ctl[a0 + 1] === 1) R.residualsAfterTree(from, to, withLoss);
+    else R.residuals(from, to, withLoss);
+    if (withLoss) sumBlocks(s.losses, s.lossBlocks, from, to);
   } else if (op === c.OP_APPLY) {
     const [from, to] = rowShare(0, s.nRows);
     R.assign(ctl[a0], from, to);
-  } else if (op === c.OP_VALIDATE && R.predict && s.yval) {
-    const [from, to] = rowShare(0, s.yval.length);
+  } else if (op === c.OP_VALIDATE && R.predict && s.yval && s.lossesVal) {
+    const [from, to] = blockShare(s.yval.length);
     R.predict(ctl[a0] === 1, from, to);
+    sumBlocks(s.lossesVal, s.lossBlocksVal, from, to);
   } else if (op === c.OP_RESET) {
     const [from, to] = rowShare(0, s.nRows);
     const p = s.indices0;

@@ -26,7 +26,7 @@ import type { Matrix } from '../matrix.js';
 import { type BinMapper, type BinnedMatrix, binColumn, columnThresholds, transposeBins } from './binning.js';
 import { assignLeaves } from './grower.js';
 import { makeHistogramKernels } from './histogram.js';
-import { residuals, residualsAfterTree, sumGradients } from './loss.js';
+import { blockPairwiseSum, residuals, residualsAfterTree, sumGradients } from './loss.js';
 import { predictBinnedPacked } from './predictor.js';
 import {
   type BinState,
@@ -61,6 +61,7 @@ export const KERNELS: Kernels = {
   residuals,
   residualsAfterTree,
   sum: sumGradients,
+  blockSum: blockPairwiseSum,
   assign: assignLeaves,
   predict: predictBinnedPacked,
   thresholds: columnThresholds,
@@ -113,7 +114,7 @@ function workerMain(
       for (let k = S.claim(ctl, c); k >= 0; k = S.claim(ctl, c)) {
         const op = Atomics.load(ctl, c.OP);
         try {
-          if (s.kind === 'fit' && R && H) S.runFit(s, K, R, H, S.split, op, k);
+          if (s.kind === 'fit' && R && H) S.runFit(s, K, R, H, S.split, op, k, Atomics.load(ctl, c.NSHARES));
           else if (s.kind === 'bin') S.runBin(s, K, op, k);
         } catch {
           Atomics.store(ctl, c.FAILED, 1);
