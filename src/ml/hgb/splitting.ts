@@ -173,11 +173,14 @@ export function pickBestSplit(
   const r = best * FEATURE_RESULT_SIZE;
   out.gain = results[r];
   out.feature = best;
-  out.bin = results[r + 1];
+  // Integers read from a Float64Array are doubles to V8; used as such as indices downstream (the
+  // partition's offsets), they turn integer arithmetic into floating point (and deoptimize the
+  // kernels once). `| 0` gives the small integers they are.
+  out.bin = results[r + 1] | 0;
   out.missingGoToLeft = results[r + 2] === 1;
   out.sumGradientLeft = results[r + 3];
   out.sumHessianLeft = results[r + 4];
-  out.nSamplesLeft = results[r + 5];
+  out.nSamplesLeft = results[r + 5] | 0;
   out.sumGradientRight = sumGradients - out.sumGradientLeft;
   out.sumHessianRight = sumHessians - out.sumHessianLeft;
   out.nSamplesRight = nSamples - out.nSamplesLeft;
