@@ -1,56 +1,23 @@
 /**
  * `mlship server` as a child process, for the tests that must kill or signal a real server: the
- * compiled CLI (dist/cli/main.js once it registers the command; until then cli-entry.mjs, which
- * registers only it). dist/ is rebuilt first when a source it is compiled from is newer, so a test
- * never runs stale code.
+ * compiled CLI, dist/cli/main.js (`npm test` builds it first).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const MAIN = join(ROOT, 'dist/cli/main.js');
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name.endsWith('.ts')) {
-      const parent = (entry as unknown as { parentPath?: string; path: string }).parentPath ?? entry.path;
-      newest = Math.max(newest, statSync(join(parent, entry.name)).mtimeMs);
-    }
-  }
-  return newest;
-}
-
-/** Build dist/ when any source under the server's import tree is newer than its compiled CLI. */
+/** The compiled CLI must exist; `npm test` runs `npm run build` before the tests. */
 export function ensureBuilt(): void {
-  const compiled = join(ROOT, 'dist/cli/server.js');
-  const sources = ['src/cli', 'src/tracking', 'src/storage', 'src/core'].map((d) =>
-    newestSource(join(ROOT, d)),
-  );
-  if (existsSync(compiled) && statSync(compiled).mtimeMs >= Math.max(...sources)) return;
-  try {
-    execFileSync(
-      process.execPath,
-      [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-      {
-        cwd: ROOT,
-        stdio: 'pipe',
-      },
-    );
-  } catch {
-    // tsc still emits when files elsewhere in the tree have type errors; what matters is below.
-  }
-  if (!existsSync(compiled) || statSync(compiled).mtimeMs < Math.max(...sources)) {
-    throw new Error(`npm run build did not produce an up-to-date ${relative(ROOT, compiled)}`);
-  }
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build (npm test does it first)`);
 }
 
-/** node + the script that runs `mlship` with the server command. */
+/** node + the compiled mlship CLI. */
 export function mlshipCommand(): string[] {
-  const main = join(ROOT, 'dist/cli/main.js');
-  const wired = existsSync(main) && readFileSync(main, 'utf8').includes('registerServer');
-  return [process.execPath, wired ? main : fileURLToPath(new URL('./cli-entry.mjs', import.meta.url))];
+  return [process.execPath, MAIN];
 }
 
 export interface ServerProcess {
