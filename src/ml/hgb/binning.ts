@@ -63,12 +63,15 @@ export function columnThresholds(
   // no sort of all its values. (A Set equates -0 and 0, as np.unique does.)
   let distinctSet: Set<number> | null = new Set<number>();
   let m = 0;
+  let last = Number.NaN;
   for (let i = 0; i < used; i++) {
     const v = x[offset + (rows ? rows[i] : i)];
     if (Number.isNaN(v)) continue;
     values[m++] = v;
-    if (distinctSet) {
+    // (runs of one value, as in one-hot columns, skip the hashing)
+    if (distinctSet && v !== last) {
       distinctSet.add(v);
+      last = v;
       if (distinctSet.size > maxBins) distinctSet = null;
     }
   }
@@ -84,7 +87,8 @@ export function columnThresholds(
     return midpoints;
   }
   // More than maxBins distinct values: the inner percentiles, from the sorted values.
-  const sorted = values.subarray(0, m).sort();
+  const sorted = values.subarray(0, m);
+  sortFloat64(sorted);
   const thresholds = new Float64Array(maxBins - 1);
   // np.linspace(0, 100, maxBins + 1): y = arange(num) * step + 0 with step = 100 / (num - 1).
   const step = 100 / maxBins;
@@ -107,6 +111,82 @@ export function columnThresholds(
   // ALMOST_INF (inlined: this function must stay self-contained)
   for (let i = 0; i < thresholds.length; i++) if (thresholds[i] > 1e300) thresholds[i] = 1e300;
   return thresholds;
+
+  /**
+   * Sorts non-NaN float64 values in place into the order of Float64Array.prototype.sort (-0
+   * before +0), by a least-significant-digit radix sort of their bit patterns: V8's sort costs
+   * about 80 ns per value here (13 ms for one feature of 165,000 rows), this one a few. Each
+   * value's 64 bits become an unsigned key in the same order as the values (negative: all bits
+   * flipped; otherwise: the sign bit set), sorted by six stable passes of 11, 11, 10 bits of the low
+   * word then of the high word, and turned back. A pass where every key has the same digit is
+   * skipped.
+   */
+  function sortFloat64(v: Float64Array): void {
+    const n = v.length;
+    if (n < 512) {
+      v.sort();
+      return;
+    }
+    // (v is a fresh array from offset 0, so its words can be viewed as Uint32; little-endian: the
+    // low word of value i at 2i, the high word at 2i + 1.)
+    let src: Uint32Array = new Uint32Array(v.buffer, v.byteOffset, 2 * n);
+    let dst: Uint32Array = new Uint32Array(2 * n);
+    const counts = new Int32Array(6 * 2048);
+    for (let i = 0; i < 2 * n; i += 2) {
+      let lo = src[i];
+      let hi = src[i + 1];
+      if (hi & 0x80000000) {
+        lo = ~lo >>> 0;
+        hi = ~hi >>> 0;
+      } else {
+        hi = (hi | 0x80000000) >>> 0;
+      }
+      src[i] = lo;
+      src[i + 1] = hi;
+      counts[lo & 2047]++;
+      counts[2048 + ((lo >>> 11) & 2047)]++;
+      counts[4096 + (lo >>> 22)]++;
+      counts[6144 + (hi & 2047)]++;
+      counts[8192 + ((hi >>> 11) & 2047)]++;
+      counts[10240 + (hi >>> 22)]++;
+    }
+    for (let pass = 0; pass < 6; pass++) {
+      const base = pass * 2048;
+      const word = pass < 3 ? 0 : 1;
+      const shift = (pass % 3) * 11;
+      const mask = pass % 3 === 2 ? 1023 : 2047;
+      let skip = false;
+      let total = 0;
+      for (let d = 0; d < 2048; d++) {
+        const c = counts[base + d];
+        if (c === n) skip = true;
+        counts[base + d] = total;
+        total += c;
+      }
+      if (skip) continue;
+      for (let i = 0; i < 2 * n; i += 2) {
+        const d = (src[i + word] >>> shift) & mask;
+        const at = 2 * counts[base + d]++;
+        dst[at] = src[i];
+        dst[at + 1] = src[i + 1];
+      }
+      const t = src;
+      src = dst;
+      dst = t;
+    }
+    const out = new Uint32Array(v.buffer, v.byteOffset, 2 * n);
+    for (let i = 0; i < 2 * n; i += 2) {
+      const lo = src[i];
+      const hi = src[i + 1];
+      if (hi & 0x80000000) {
+        out[i] = lo;
+        out[i + 1] = (hi & 0x7fffffff) >>> 0;
+      } else {
+        out[i] = ~lo >>> 0;
+        out[i + 1] = ~hi >>> 0;
+      }
+    }
+  }
 }
 
 /** Thresholds of one feature from some of its values (tests and callers with a plain array). */

@@ -91,9 +91,8 @@ export class Engine implements TreeKernels {
   private state: FitState;
   /** row kernels bound to the fit's arrays */
   private readonly rowKernels: RowKernels;
-  /** histogram kernels of each feature share, and of all features (work done whole) */
+  /** histogram kernels of each feature share (one per thread) */
   private shareKernels: HistKernels[];
-  private readonly allKernels: HistKernels;
 
   constructor(
     private readonly input: EngineInput,
@@ -167,14 +166,11 @@ export class Engine implements TreeKernels {
       rawVal: input.yval ? f64(nVal).fill(input.baseline) : null,
       lossesVal: input.yval ? f64(nVal) : null,
       spin: 0, // set by the team
+      epoch: 0,
       c: C,
     };
     this.rowKernels = bindRowKernels(this.state, KERNELS);
     this.shareKernels = shareHistKernels(this.state, KERNELS);
-    this.allKernels =
-      nThreads === 1
-        ? this.shareKernels[0]
-        : KERNELS.make(nF, nBins, input.nBinsNonMissing, input.hasMissing, 0, nF);
     this.team.setup(this.state);
   }
 
@@ -236,10 +232,14 @@ export class Engine implements TreeKernels {
     if (right) this.setRequest(1, right);
     const s = this.state;
     if (this.nThreads === 1 || count * this.nFeatures < MIN_NODE_WORK) {
-      const k = this.allKernels;
+      // The shares' kernels one after the other (not one kernel for all features: with threads,
+      // that would be one more set of kernels for V8 to compile, a cost that matters more to a
+      // single fit than the extra pass over these few samples).
       const indices = buffer === 0 ? s.indices0 : s.indices1;
-      k.node(s.rows, indices, start, count, s.gradients, s.hist, smallHist);
-      k.sub(s.hist, parentHist, smallHist);
+      for (const k of this.shareKernels) {
+        k.node(s.rows, indices, start, count, s.gradients, s.hist, smallHist);
+        k.sub(s.hist, parentHist, smallHist);
+      }
       if (left) splitFeatures(s, KERNELS, 0, 0, 0, this.nFeatures);
       if (right) splitFeatures(s, KERNELS, C.REQUEST_ARGS, 1, 0, this.nFeatures);
     } else {

@@ -33,18 +33,23 @@ export const C = {
   OP: 1,
   /** shares of the current operation completed */
   DONE: 2,
+  /** workers that have picked up the current state (only for the contention guard) */
   READY: 3,
   FAILED: 4,
   /** number of shares of the current operation */
   NSHARES: 5,
   /** (generation tag << 11) | next share to claim: see claimShare */
   CLAIM: 6,
+  /** generation tags are the generation's low 20 bits */
+  TAG_MASK: 0xfffff,
   /** how many workers sleep in Atomics.wait (notify only then: Atomics.notify is slow in V8) */
   SLEEPERS: 7,
   /** 1 while the calling thread sleeps waiting for the workers */
   MAIN_SLEEPING: 8,
   /** integer arguments A0 .. A0 + 7 */
   A0: 9,
+  /** the epoch of the state the workers must work on (see WorkerTeam.setup) */
+  EPOCH: 17,
   /** per-share results (left counts of partition chunks) */
   COUNTS: 24,
   SIZE: 24 + MAX_SHARES,
@@ -130,6 +135,8 @@ export interface FitState {
   rawVal: Float64Array | null;
   lossesVal: Float64Array | null;
   spin: number;
+  /** set by WorkerTeam.setup: workers leave a state whose epoch is no longer ctl[EPOCH] */
+  epoch: number;
   c: Constants;
 }
 
@@ -154,6 +161,8 @@ export interface BinState {
   thresholds: Float64Array;
   counts: Int32Array;
   spin: number;
+  /** set by WorkerTeam.setup: workers leave a state whose epoch is no longer ctl[EPOCH] */
+  epoch: number;
   c: Constants;
 }
 
@@ -403,17 +412,20 @@ export function runBinShare(s: BinState, K: Kernels, op: number, k: number): voi
 }
 
 /**
- * Claim the next unclaimed share of the current operation: its index, or -1 when none is left.
- * C.CLAIM holds (generation tag << 11) | next index, C.NSHARES the operation's share count. To
- * start an operation the calling thread first closes CLAIM (index 2047, more than any share count),
- * then sets NSHARES, the operation and its arguments, and only then opens CLAIM at index 0; nothing
- * changes again until all shares are done. So a successful compare-and-swap always claims a share
- * of the operation in progress, even for a thread that was descheduled since it last looked, and
+ * Claim the next unclaimed share of generation `gen`'s operation: its index, or -1 when none is
+ * left (or that operation is over). C.CLAIM holds (generation tag << 11) | next index, C.NSHARES the
+ * operation's share count. To start an operation the calling thread first closes CLAIM (index 2047,
+ * more than any share count), then sets NSHARES, the operation and its arguments, and only then
+ * opens CLAIM at index 0 under the new generation's tag; nothing changes again until all shares
+ * are done. So a successful compare-and-swap always claims a share of the operation the claimer
+ * meant, even for a thread that was descheduled since it last looked (the tag would differ), and
  * the claimer reads the operation only after claiming.
  */
-export function claimShare(ctl: Int32Array, c: Constants): number {
+export function claimShare(ctl: Int32Array, c: Constants, gen: number): number {
+  const tag = gen & c.TAG_MASK;
   for (;;) {
     const v = Atomics.load(ctl, c.CLAIM);
+    if (v >>> 11 !== tag) return -1;
     const index = v & 2047;
     if (index >= Atomics.load(ctl, c.NSHARES)) return -1;
     if (Atomics.compareExchange(ctl, c.CLAIM, v, v + 1) === v) return index;

@@ -8,7 +8,10 @@
  * while after each operation, then sleep in Atomics.wait), claims shares one at a time with a
  * compare-and-swap (shares.ts claimShare) and does them, until none is left; it then waits for the
  * shares the workers are still doing. So a worker the OS has not scheduled (a busy machine) never
- * makes the fit wait: the others take its shares.
+ * makes the fit wait: the others take its shares. For the same reason no one waits for the
+ * workers to start or to pick up a new state: a worker joins whatever operation is in progress
+ * when it gets there (states carry an epoch, and claims a generation tag, so that a late worker
+ * never works on a state or an operation that is over).
  *
  * Atomics.notify costs tens of microseconds in V8 even when nobody waits, as much as a whole
  * histogram share of a mid-sized node; so each side says when it sleeps (a counter of sleeping
@@ -96,22 +99,16 @@ function workerMain(
     const c = s.c;
     const R = s.kind === 'fit' ? S.bindRows(s, K) : null;
     const H = s.kind === 'fit' ? S.bindHist(s, K) : null;
+    // A state this worker reaches late (it was still starting, or busy with the previous state)
+    // may be over already: closed (OP_EXIT) or replaced by a newer setup (epoch). Otherwise it
+    // joins the operation in progress, if any share of it is left.
     let gen = Atomics.load(ctl, c.GEN);
+    const stale = () => Atomics.load(ctl, c.OP) === c.OP_EXIT || Atomics.load(ctl, c.EPOCH) !== s.epoch;
+    if (stale()) return;
     Atomics.add(ctl, c.READY, 1);
-    if (Atomics.load(ctl, c.MAIN_SLEEPING) === 1) Atomics.notify(ctl, c.READY);
     for (;;) {
-      let spins = 0;
-      while (Atomics.load(ctl, c.GEN) === gen) {
-        if (++spins >= s.spin) {
-          Atomics.add(ctl, c.SLEEPERS, 1);
-          Atomics.wait(ctl, c.GEN, gen);
-          Atomics.sub(ctl, c.SLEEPERS, 1);
-          spins = 0;
-        }
-      }
-      gen = Atomics.load(ctl, c.GEN);
-      if (Atomics.load(ctl, c.OP) === c.OP_EXIT) return;
-      for (let k = S.claim(ctl, c); k >= 0; k = S.claim(ctl, c)) {
+      // Only shares of generation `gen`, which the checks above found to be of this state.
+      for (let k = S.claim(ctl, c, gen); k >= 0; k = S.claim(ctl, c, gen)) {
         const op = Atomics.load(ctl, c.OP);
         try {
           if (s.kind === 'fit' && R && H) S.runFit(s, K, R, H, S.split, op, k, Atomics.load(ctl, c.NSHARES));
@@ -122,6 +119,17 @@ function workerMain(
         Atomics.add(ctl, c.DONE, 1);
         if (Atomics.load(ctl, c.MAIN_SLEEPING) === 1) Atomics.notify(ctl, c.DONE);
       }
+      let spins = 0;
+      while (Atomics.load(ctl, c.GEN) === gen) {
+        if (++spins >= s.spin) {
+          Atomics.add(ctl, c.SLEEPERS, 1);
+          Atomics.wait(ctl, c.GEN, gen);
+          Atomics.sub(ctl, c.SLEEPERS, 1);
+          spins = 0;
+        }
+      }
+      gen = Atomics.load(ctl, c.GEN);
+      if (stale()) return;
     }
   });
 }
@@ -183,6 +191,7 @@ export class WorkerTeam {
   private readonly workers: Worker[] = [];
   private closed = false;
   private gen = 0;
+  private epoch = 0;
   // Contention guard: shares done by the workers vs all shares, over the last window of runs.
   private windowRuns = 0;
   private windowShares = 0;
@@ -202,13 +211,23 @@ export class WorkerTeam {
     }
   }
 
-  /** Hand the workers a state and wait until all of them listen. */
+  /**
+   * Hand the workers a state. No waiting for them: a worker takes part in the operations published
+   * after it has picked the state up, and until then the others (at least the calling thread) do
+   * its shares. So starting the workers (some 20-40 ms for a fresh thread) overlaps the fit instead
+   * of delaying it. A new epoch makes workers still on a previous state of this team leave it
+   * before they touch a share (they check it at every operation).
+   */
   setup(state: State): void {
     state.spin = SPIN;
     if (this.workers.length === 0) return;
-    Atomics.store(this.ctl, C.READY, 0);
+    state.epoch = ++this.epoch;
+    const ctl = this.ctl;
+    Atomics.store(ctl, C.READY, 0);
+    // epoch before clearing OP: a worker that sees OP no longer OP_EXIT then sees the new epoch
+    Atomics.store(ctl, C.EPOCH, state.epoch);
+    Atomics.store(ctl, C.OP, 0);
     for (const w of this.workers) w.postMessage({ state });
-    waitUntil(this.ctl, C.READY, this.workers.length);
   }
 
   /**
@@ -222,7 +241,7 @@ export class WorkerTeam {
       return;
     }
     const ctl = this.ctl;
-    const tag = ++this.gen & 0xfffff;
+    const tag = ++this.gen & C.TAG_MASK;
     Atomics.store(ctl, C.CLAIM, (tag << 11) | 2047); // closed (see claimShare)
     Atomics.store(ctl, C.NSHARES, nShares);
     Atomics.store(ctl, C.OP, op);
@@ -230,13 +249,14 @@ export class WorkerTeam {
     Atomics.store(ctl, C.CLAIM, tag << 11);
     publish(ctl, this.gen);
     let done = 0;
-    for (let k = claimShare(ctl, C); k >= 0; k = claimShare(ctl, C)) {
+    for (let k = claimShare(ctl, C, this.gen); k >= 0; k = claimShare(ctl, C, this.gen)) {
       doShare(k);
       done++;
     }
     if (done > 0) Atomics.add(ctl, C.DONE, done);
     waitUntil(ctl, C.DONE, nShares);
-    this.guard(nShares, nShares - done);
+    // (workers still starting do not count against the team)
+    if (Atomics.load(ctl, C.READY) >= this.workers.length) this.guard(nShares, nShares - done);
     if (Atomics.load(ctl, C.FAILED)) {
       // Not expected (the kernels only index arrays sized for them); do not reuse these workers.
       this.closed = true;
@@ -268,7 +288,7 @@ export class WorkerTeam {
   /** Send the workers back to their event loop (to take another state). */
   stop(): void {
     if (this.workers.length === 0) return;
-    const tag = ++this.gen & 0xfffff;
+    const tag = ++this.gen & C.TAG_MASK;
     Atomics.store(this.ctl, C.CLAIM, (tag << 11) | 2047);
     Atomics.store(this.ctl, C.NSHARES, 0);
     Atomics.store(this.ctl, C.OP, C.OP_EXIT);
@@ -342,6 +362,7 @@ export function binRows(
     thresholds: new Float64Array(buffer(nF * maxBins * 8)),
     counts: new Int32Array(buffer(nF * 4)),
     spin: SPIN,
+    epoch: 0,
     c: C,
   };
   try {

@@ -104,6 +104,53 @@ describe('binning rules', () => {
     expect(Array.from(bm.transform(fromColumns([[Number.NaN, 1, 3]])).rows)).toEqual([255, 0, 2]);
   });
 
+  it('takes its percentiles from a sort equal to Float64Array.prototype.sort (radix sort, any values)', () => {
+    // The reference: the same np.percentile(method="midpoint") arithmetic over V8's own sort.
+    const reference = (values: Float64Array, maxBins: number): number[] => {
+      const sorted = values.filter((v) => !Number.isNaN(v)).sort();
+      const m = sorted.length;
+      const out: number[] = [];
+      for (let i = 1; i < maxBins; i++) {
+        const pos = (m - 1) * ((i * (100 / maxBins)) / 100);
+        const virtual = 0.5 * (Math.floor(pos) + Math.ceil(pos));
+        const prev = virtual >= m - 1 ? m - 1 : Math.floor(virtual);
+        const next = virtual >= m - 1 ? m - 1 : prev + 1;
+        const diff = sorted[next] - sorted[prev];
+        const t = virtual % 1 === 0 ? sorted[prev] + diff * 0 : sorted[next] - diff * 0.5;
+        out.push(Math.min(t, 1e300));
+      }
+      return out;
+    };
+    const rng = new RandomState(3);
+    const draws: ((u: number) => number)[] = [
+      (u) => (u - 0.5) * 1e6,
+      (u) => Math.exp((u - 0.5) * 1400) * (u < 0.5 ? -1 : 1), // every exponent, both signs
+      (u) =>
+        u < 0.1
+          ? -0
+          : u < 0.2
+            ? 0
+            : u < 0.25
+              ? Number.POSITIVE_INFINITY
+              : u < 0.3
+                ? Number.NEGATIVE_INFINITY
+                : u - 0.6,
+      (u) => Number.MIN_VALUE * Math.floor(u * 1000) * (u < 0.5 ? -1 : 1), // subnormals
+      (u) => (u < 0.05 ? Number.NaN : 1000 + Math.floor(u * 400) / 8), // NaN, ties, one exponent
+    ];
+    for (const [k, draw] of draws.entries()) {
+      for (const n of [600, 5000]) {
+        const x = Float64Array.from({ length: n }, () => draw(rng.randomSample()));
+        const got = Array.from(findBinningThresholds(x, 255));
+        expect(got.length, `draw ${k}`).toBe(254);
+        expect(
+          got.map((v) => (Object.is(v, -0) ? '-0' : v)),
+          `draw ${k} n=${n}`,
+        ).toEqual(reference(x, 255).map((v) => (Object.is(v, -0) ? '-0' : v)));
+      }
+    }
+  });
+
   it('never produces an infinite threshold: +inf data clips to ALMOST_INF', () => {
     const t = findBinningThresholds(Float64Array.of(0, 1, Number.POSITIVE_INFINITY), 255);
     expect(Array.from(t)).toEqual([0.5, 1e300]);
