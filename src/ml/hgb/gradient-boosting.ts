@@ -66,7 +66,11 @@ export interface HistGradientBoostingParams {
   tol?: number;
   /** seed in [0, 2**32 - 1]; null: a fresh random seed per fit */
   randomState?: number | null;
-  /** threads for histograms and split search; defaults to os.availableParallelism() */
+  /**
+   * threads for the fit (histograms, split search, passes over rows), at most one per feature.
+   * Default: automatic, one thread for small fits (rows x features x maxIter < 2e8, where starting
+   * threads costs more than they save; see engine.ts) and os.availableParallelism() otherwise.
+   */
   nThreads?: number;
 }
 
@@ -201,6 +205,8 @@ export class HistGradientBoostingRegressor implements Regressor {
   baselinePrediction = 0;
   /** sklearn's do_early_stopping_ */
   doEarlyStopping = false;
+  /** threads the last fit used (see nThreads; not part of the saved model) */
+  nThreadsUsed = 0;
   nFeaturesIn = 0;
   featureNames: readonly string[] | undefined;
   /** per feature, the bin mapper's thresholds (sklearn _bin_mapper.bin_thresholds_) */
@@ -251,10 +257,10 @@ export class HistGradientBoostingRegressor implements Regressor {
       yval = takeValues(y, split.test);
     }
 
-    const nThreads = P.nThreads > 0 ? P.nThreads : availableParallelism();
     const n = ytrain.length;
     const nFeatures = X.nCols;
-    const threads = threadsFor(nThreads, n, nFeatures);
+    const threads = threadsFor(P.nThreads, availableParallelism(), n, nFeatures, P.maxIter);
+    this.nThreadsUsed = threads;
 
     // Thresholds from the training rows only (subsampled with the model's seed when there are
     // more than 200,000), then both sets binned with them (sklearn's _bin_data).

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { threadsFor } from '../../../src/ml/hgb/engine.js';
 import { HistGradientBoostingRegressor } from '../../../src/ml/hgb/gradient-boosting.js';
 import { createMatrix, type Matrix } from '../../../src/ml/matrix.js';
 import { type DataSpec, decodeAll, loadFixture, makeData, maxRelDiff, sliceRows } from './data.js';
@@ -96,6 +97,16 @@ describe('HistGradientBoostingRegressor against scikit-learn 1.2.1', () => {
 });
 
 describe('threads', () => {
+  it('are as many as asked (at most one per feature), or chosen from the size of the fit', () => {
+    expect(threadsFor(3, 2, 100, 16, 1)).toBe(3);
+    expect(threadsFor(8, 8, 50_000, 3, 100)).toBe(3);
+    expect(threadsFor(2, 2, 50_000, 1, 100)).toBe(1);
+    // automatic: the flagship (16,512 x 16, 200 iterations) on one thread, 10x its rows on all
+    expect(threadsFor(0, 2, 16_512, 16, 200)).toBe(1);
+    expect(threadsFor(0, 2, 165_120, 16, 200)).toBe(2);
+    expect(threadsFor(0, 64, 165_120, 16, 200)).toBe(16);
+  });
+
   it('give the same model for any thread count', () => {
     const c = fixture.cases.find((k) => k.n_train >= 15_000) as ModelCase;
     const reference = JSON.stringify(fitCase(c, 1).model.toJSON());
