@@ -108,6 +108,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const dataPath = opts.dataPath ?? params.data.path;
   const modelType = opts.modelType ?? params.model.type;
   const { numeric, categorical, ratios } = params.features;
+  // the estimator validates its parameters on construction: a typo fails before any data is read
+  const estimator = createEstimator(modelType, params.model.params[modelType]);
 
   const schema: Record<string, 'numeric' | 'categorical'> = { [params.data.target]: 'numeric' };
   for (const c of numeric) schema[c] = 'numeric';
@@ -137,7 +139,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const yTest = take(y, split.test);
 
   const history: IterationInfo[] = [];
-  const estimator = createEstimator(modelType, params.model.params[modelType]);
   const t0 = process.hrtime.bigint();
   const nIter = estimator.fit(Xtrain, yTrain, (info) => {
     history.push(info);
