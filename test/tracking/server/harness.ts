@@ -7,54 +7,27 @@
  * PostgreSQL is skipped only when CI is unset and no server answers; under CI an unreachable server
  * fails the suite instead of silently testing less.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { LocalStore } from '../../../src/storage/local.js';
 import type { BlobStore } from '../../../src/storage/types.js';
 import { PROXY_ARTIFACT_ROOT } from '../../../src/tracking/index.js';
 import { createTrackingServer, type TrackingServerOptions } from '../../../src/tracking/server/app.js';
 import { openTrackingStore } from '../../../src/tracking/store/index.js';
 import type { TrackingStore } from '../../../src/tracking/store/types.js';
+import { createScratchDatabase, POSTGRES_URL, postgresAvailable } from '../../helpers/postgres.js';
 
 export type Dialect = 'sqlite' | 'postgresql';
 
-export const POSTGRES_URL =
-  process.env.MLSHIP_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
-
-/** Whether to run the PostgreSQL variants: a server answers, or CI demands them. */
-export async function postgresAvailable(): Promise<boolean> {
-  if (process.env.CI) return true;
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+export { POSTGRES_URL, postgresAvailable };
 
 /** The dialects this run tests: SQLite always, PostgreSQL when available (always under CI). */
 export async function dialects(): Promise<Dialect[]> {
   return (await postgresAvailable()) ? ['sqlite', 'postgresql'] : ['sqlite'];
-}
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** A fresh, empty database of the dialect; `drop` removes it (and its files). */
@@ -71,14 +44,8 @@ export async function createDatabase(dialect: Dialect): Promise<Database> {
       drop: () => rm(dir, { recursive: true, force: true }),
     };
   }
-  const name = `mlship_srv_${randomBytes(6).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name}`));
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  return {
-    uri: url.toString(),
-    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
-  };
+  const db = await createScratchDatabase('mlship_srv');
+  return { uri: db.uri, drop: db.drop };
 }
 
 export function openStoreAt(uri: string): Promise<TrackingStore> {

@@ -14,6 +14,12 @@ import pg from 'pg';
 import { expect } from 'vitest';
 import { MlflowError, type MlflowErrorCode } from '../../../src/tracking/errors.js';
 import { openTrackingStore, parseStoreUri, type TrackingStore } from '../../../src/tracking/store/index.js';
+import {
+  createScratchDatabase,
+  POSTGRES_URL,
+  postgresAvailable,
+  type ScratchDatabase,
+} from '../../helpers/postgres.js';
 
 export const ARTIFACT_ROOT = 'mlflow-artifacts:/';
 
@@ -60,44 +66,16 @@ export function sqliteHarness(): Harness {
   };
 }
 
-export const POSTGRES_URL =
-  process.env.MLSHIP_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
-
-/** Whether the PostgreSQL tests run: a server answers, or CI requires them (then failing is right). */
-export async function postgresAvailable(): Promise<boolean> {
-  if (process.env.CI) return true;
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+export { POSTGRES_URL, postgresAvailable };
 
 export function postgresHarness(): Harness {
-  const created: string[] = [];
-  const admin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.end();
-    }
-  };
+  const created: ScratchDatabase[] = [];
   return {
     dialect: 'postgresql',
     async newDatabase() {
-      const name = `mlship_test_${randomBytes(6).toString('hex')}`;
-      await admin((c) => c.query(`CREATE DATABASE ${name}`));
-      created.push(name);
-      const url = new URL(POSTGRES_URL);
-      url.pathname = `/${name}`;
-      return url.toString();
+      const db = await createScratchDatabase('mlship_test');
+      created.push(db);
+      return db.uri;
     },
     async query(uri, sql) {
       const client = new pg.Client({ connectionString: uri });
@@ -109,10 +87,7 @@ export function postgresHarness(): Harness {
       }
     },
     async cleanup() {
-      if (created.length === 0) return;
-      await admin(async (c) => {
-        for (const name of created.splice(0)) await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      });
+      for (const db of created.splice(0)) await db.drop();
     },
   };
 }
