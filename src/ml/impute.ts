@@ -11,7 +11,7 @@ import {
 } from '../core/errors.js';
 import { decodeFloat64Array, encodeNumbers, type JsonNumber } from '../core/json.js';
 import { column, createMatrix, type Matrix } from './matrix.js';
-import { pairwiseSum } from './metrics.js';
+import { pairwiseSum } from './pairwise.js';
 
 export type ImputeStrategy = 'mean' | 'median' | 'most_frequent' | 'constant';
 const STRATEGIES: readonly ImputeStrategy[] = ['mean', 'median', 'most_frequent', 'constant'];

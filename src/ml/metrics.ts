@@ -1,79 +1,11 @@
 /**
  * Regression metrics with scikit-learn 1.2's definitions, checks and edge cases, computed in the same
  * floating-point order as NumPy so that results match the reference to the last bit: every mean is
- * NumPy's pairwise sum (see pairwiseSum) divided by the count, as np.average(x, axis=0) does on the
+ * NumPy's pairwise sum (ml/pairwise.ts) divided by the count, as np.average(x, axis=0) does on the
  * (n, 1) arrays sklearn reshapes 1-d targets into.
  */
 import { InvalidInputError } from '../core/errors.js';
-
-/** NumPy's unrolled block size in pairwise_sum (numpy/core/src/umath/loops_utils.h.src). */
-const PW_BLOCKSIZE = 128;
-/**
- * np.getbufsize(): NumPy's reduction iterator hands the add loop at most this many elements at a
- * time, even for contiguous data that needs no buffering, and accumulates the chunks in order.
- */
-const NUMPY_BUFSIZE = 8192;
-
-/**
- * Sum of x[start..end) exactly as NumPy's add.reduce sums a contiguous float64 run (np.sum, np.mean,
- * np.average): the run is cut into chunks of 8192 elements whose pairwise sums are added left to
- * right onto 0.0. Reproducing the grouping, not only the math, is what makes means (and so imputed
- * values and scores) bit-identical to NumPy's.
- */
-export function pairwiseSum(x: ArrayLike<number>, start = 0, end = x.length): number {
-  let res = 0;
-  for (let s = start; s < end; s += NUMPY_BUFSIZE)
-    res += pairwiseChunk(x, s, Math.min(end, s + NUMPY_BUFSIZE));
-  return res;
-}
-
-/**
- * NumPy's pairwise_sum of one chunk: below 8 terms a plain loop; up to 128 terms eight interleaved
- * accumulators combined as ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)) and then the remainder;
- * above that, split at half rounded down to a multiple of 8 and recurse.
- */
-function pairwiseChunk(x: ArrayLike<number>, start: number, end: number): number {
-  const n = end - start;
-  if (n < 8) {
-    let res = 0;
-    for (let i = start; i < end; i++) res += x[i];
-    return res;
-  }
-  if (n <= PW_BLOCKSIZE) {
-    let r0 = x[start];
-    let r1 = x[start + 1];
-    let r2 = x[start + 2];
-    let r3 = x[start + 3];
-    let r4 = x[start + 4];
-    let r5 = x[start + 5];
-    let r6 = x[start + 6];
-    let r7 = x[start + 7];
-    const blockEnd = start + (n - (n % 8));
-    let i = start + 8;
-    for (; i < blockEnd; i += 8) {
-      r0 += x[i];
-      r1 += x[i + 1];
-      r2 += x[i + 2];
-      r3 += x[i + 3];
-      r4 += x[i + 4];
-      r5 += x[i + 5];
-      r6 += x[i + 6];
-      r7 += x[i + 7];
-    }
-    // biome-ignore format: the grouping is the point
-    let res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
-    for (; i < end; i++) res += x[i];
-    return res;
-  }
-  let n2 = Math.floor(n / 2);
-  n2 -= n2 % 8;
-  return pairwiseChunk(x, start, start + n2) + pairwiseChunk(x, start + n2, end);
-}
-
-/** np.mean of a 1-d float64 array: pairwise sum over the count. */
-export function numpyMean(x: ArrayLike<number>): number {
-  return pairwiseSum(x) / x.length;
-}
+import { numpyMean, pairwiseSum } from './pairwise.js';
 
 /**
  * sklearn's _check_reg_targets + check_consistent_length for one output: same length, at least

@@ -11,7 +11,7 @@ import { decodeNumber } from '../../src/core/json.js';
 import { crossValScore, KFold, type Scoring } from '../../src/ml/cv.js';
 import type { Regressor, RegressorState } from '../../src/ml/estimator.js';
 import { column, fromColumns, type Matrix } from '../../src/ml/matrix.js';
-import { numpyMean } from '../../src/ml/metrics.js';
+import { numpyMean } from '../../src/ml/pairwise.js';
 import { RandomState } from '../../src/ml/random.js';
 
 type Num = number | 'NaN';

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeNumber } from '../../src/core/json.js';
-import { mae, mape, mse, pairwiseSum, r2, rmse } from '../../src/ml/metrics.js';
+import { mae, mape, mse, r2, rmse } from '../../src/ml/metrics.js';
+import { pairwiseSum } from '../../src/ml/pairwise.js';
 import { RandomState } from '../../src/ml/random.js';
 
 type Num = number | 'NaN' | 'Infinity' | '-Infinity';

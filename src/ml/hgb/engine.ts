@@ -6,10 +6,11 @@
  * them all, with more the workers take theirs, and the results are identical either way. Work too
  * small to pay for waking the workers runs on the calling thread with the same kernels.
  */
+
+import { NUMPY_BLOCK } from '../pairwise.js';
 import type { BinnedMatrix } from './binning.js';
 import { SEGMENT_SIZE, type SplitRequest, type TreeKernels } from './grower.js';
 import { HistogramPool, rootCountHistograms } from './histogram.js';
-import { NUMPY_BLOCK } from './loss.js';
 import { PACKED_NODE_SIZE, type TreePredictor } from './predictor.js';
 import {
   bindRowKernels,

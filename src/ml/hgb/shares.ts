@@ -14,10 +14,12 @@
  *   are computed independently, partition chunks are stable and are concatenated in order
  *   afterwards.
  */
+
+import type { blockPairwiseSum } from '../pairwise.js';
 import type { binColumn, columnThresholds, transposeBins } from './binning.js';
 import type { assignLeaves } from './grower.js';
 import type { makeHistogramKernels, NodeKernel, RootKernel, SubtractKernel } from './histogram.js';
-import type { blockPairwiseSum, residuals, residualsAfterTree, sumGradients } from './loss.js';
+import type { residuals, residualsAfterTree, sumGradients } from './loss.js';
 import type { predictBinnedPacked } from './predictor.js';
 import type { specialize } from './specialize.js';
 import type { findFeatureSplit, markSides, partitionBySides, partitionInto } from './splitting.js';

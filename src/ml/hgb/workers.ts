@@ -26,10 +26,11 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Matrix } from '../matrix.js';
+import { blockPairwiseSum } from '../pairwise.js';
 import { type BinMapper, type BinnedMatrix, binColumn, columnThresholds, transposeBins } from './binning.js';
 import { assignLeaves } from './grower.js';
 import { makeHistogramKernels } from './histogram.js';
-import { blockPairwiseSum, residuals, residualsAfterTree, sumGradients } from './loss.js';
+import { residuals, residualsAfterTree, sumGradients } from './loss.js';
 import { predictBinnedPacked } from './predictor.js';
 import {
   type BinState,
