@@ -75,7 +75,8 @@ const TOP_KEYS = new Set([
   'always_changed',
   'locked',
 ]);
-const OUT_KEYS = new Set([
+/** Keys a dependency may have (dvc/schema.py); an output allows these and more. */
+const DEP_KEY_LIST = [
   'md5',
   'etag',
   'checksum',
@@ -85,6 +86,12 @@ const OUT_KEYS = new Set([
   'version_id',
   'path',
   'hash',
+  'files',
+  'fs_config',
+];
+const DEP_KEYS = new Set(DEP_KEY_LIST);
+const OUT_KEYS = new Set([
+  ...DEP_KEY_LIST,
   'cache',
   'remote',
   'push',
@@ -93,22 +100,7 @@ const OUT_KEYS = new Set([
   'type',
   'labels',
   'meta',
-  'files',
   'cloud',
-  'fs_config',
-]);
-const DEP_KEYS = new Set([
-  'md5',
-  'etag',
-  'checksum',
-  'size',
-  'nfiles',
-  'isexec',
-  'version_id',
-  'path',
-  'hash',
-  'files',
-  'fs_config',
 ]);
 
 const CHECKSUM_KEYS = ['md5', 'checksum', 'etag'] as const;
