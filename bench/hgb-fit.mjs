@@ -23,13 +23,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { args, median, opt, root } from './lib.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const scales = opt('scales', '1,10,50').split(',').map(Number);
 const repeats = Math.max(1, Number(opt('repeats', '3')));
 const threads = Number(opt('threads', '0')); // 0: automatic
@@ -109,11 +104,6 @@ const coldFit = (stem) =>
     ),
   );
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-};
 const runs = (xs) => xs.map((s) => s.toFixed(3)).join(' ');
 
 const table = [];

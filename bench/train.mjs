@@ -13,15 +13,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { median, opt, root } from './lib.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const sizes = opt('sizes', '1,10,50').split(',').map(Number);
 const repeats = Number(opt('repeats', '3'));
 const model = opt('model', 'hgb');
@@ -119,12 +113,6 @@ function runSklearn(csv) {
   const m = JSON.parse(r.stdout.trim().split('\n').pop());
   return { fit: m.fit_seconds, rmse: m.test.rmse, nIter: m.n_iter, wall: r.wall, rss: r.rssMiB };
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
 
 const rows = [];
 for (const times of sizes) {
