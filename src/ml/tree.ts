@@ -95,6 +95,45 @@ export function createTreeKernel() {
   const TREE_UNDEFINED = -2;
   const EPSILON = 2.220446049250313e-16; // np.finfo('double').eps
   const FEATURE_THRESHOLD = Math.fround(1e-7); // a float32 constant in _splitter.pyx
+  /** [sumLeft, wLeft] carried between updateLeft calls (no allocation per split candidate). */
+  const acc = new Float64Array(2);
+  /**
+   * sklearn's criterion.update(new_pos) (_criterion.pyx): move the left child's weighted sums
+   * acc = [sum of w*y, sum of w] from samples[.. pos) to samples[.. p), walking from whichever
+   * end is closer; starting again from the node totals when the far end is closer. The order of
+   * additions is sklearn's, so the sums are its to the bit.
+   */
+  function updateLeft(
+    samples: Int32Array,
+    wy: Float64Array,
+    w: Float64Array,
+    pos: number,
+    p: number,
+    end: number,
+    sumTotal: number,
+    wNode: number,
+    acc: Float64Array,
+  ): void {
+    let sumLeft = acc[0];
+    let wLeft = acc[1];
+    if (p - pos <= end - p) {
+      for (let q = pos; q < p; q++) {
+        const i = samples[q];
+        sumLeft += wy[i];
+        wLeft += w[i];
+      }
+    } else {
+      sumLeft = sumTotal;
+      wLeft = wNode;
+      for (let q = end - 1; q >= p; q--) {
+        const i = samples[q];
+        sumLeft -= wy[i];
+        wLeft -= w[i];
+      }
+    }
+    acc[0] = sumLeft;
+    acc[1] = wLeft;
+  }
   const RAND_R_MAX = 0x7fffffff;
 
   // ---- sklearn/tree/_splitter.pyx: sort(), introsort(), heapsort() on (Xf, samples) ----------
@@ -331,22 +370,11 @@ export function createTreeKernel() {
           p++;
           if (p >= end) continue;
           if (p - start < minSamplesLeaf || end - p < minSamplesLeaf) continue;
-          // criterion.update(p): walk from whichever end is closer
-          if (p - pos <= end - p) {
-            for (let q = pos; q < p; q++) {
-              const i = samples[q];
-              sumLeft += wy[i];
-              wLeft += w[i];
-            }
-          } else {
-            sumLeft = sumTotal;
-            wLeft = wNode;
-            for (let q = end - 1; q >= p; q--) {
-              const i = samples[q];
-              sumLeft -= wy[i];
-              wLeft -= w[i];
-            }
-          }
+          acc[0] = sumLeft;
+          acc[1] = wLeft;
+          updateLeft(samples, wy, w, pos, p, end, sumTotal, wNode, acc);
+          sumLeft = acc[0];
+          wLeft = acc[1];
           pos = p;
           const wRight = wNode - wLeft;
           if (wLeft < minWeightLeaf || wRight < minWeightLeaf) continue;
@@ -387,23 +415,11 @@ export function createTreeKernel() {
           }
         }
         // criterion.reset(); criterion.update(bestPos); children_impurity()
-        let sumLeft = 0;
-        let wLeft = 0;
-        if (bestPos - start <= end - bestPos) {
-          for (let q = start; q < bestPos; q++) {
-            const i = samples[q];
-            sumLeft += wy[i];
-            wLeft += w[i];
-          }
-        } else {
-          sumLeft = sumTotal;
-          wLeft = wNode;
-          for (let q = end - 1; q >= bestPos; q--) {
-            const i = samples[q];
-            sumLeft -= wy[i];
-            wLeft -= w[i];
-          }
-        }
+        acc[0] = 0;
+        acc[1] = 0;
+        updateLeft(samples, wy, w, start, bestPos, end, sumTotal, wNode, acc);
+        const sumLeft = acc[0];
+        const wLeft = acc[1];
         const wRight = wNode - wLeft;
         const sumRight = sumTotal - sumLeft;
         let sqSumLeft = 0;
