@@ -205,8 +205,9 @@ export class Engine implements TreeKernels {
     if (this.pool.data === this.state.hist) return;
     this.team.stop();
     this.state = { ...this.state, hist: this.pool.data };
+    // (The histogram kernels have the pool bound in: new ones; the row kernels do not use it.)
+    this.shareKernels = shareHistKernels(this.state, KERNELS);
     this.team.setup(this.state);
-    // (The bound kernels take the histograms as an argument, so they stay valid.)
   }
 
   /** Run `op` over nShares shares (its arguments are set). */
@@ -257,10 +258,9 @@ export class Engine implements TreeKernels {
       // The shares' kernels one after the other (not one kernel for all features: with threads,
       // that would be one more set of kernels for V8 to compile, a cost that matters more to a
       // single fit than the extra pass over these few samples).
-      const indices = buffer === 0 ? s.indices0 : s.indices1;
       for (const k of this.shareKernels) {
-        k.node(s.rows, indices, start, count, s.gradients, s.hist, smallHist);
-        k.sub(s.hist, parentHist, smallHist);
+        k.node[buffer](start, count, smallHist);
+        k.sub(parentHist, smallHist);
       }
       if (left) splitFeatures(s, KERNELS, 0, 0, 0, this.nFeatures);
       if (right) splitFeatures(s, KERNELS, C.REQUEST_ARGS, 1, 0, this.nFeatures);

@@ -194,7 +194,8 @@ export interface RowKernels {
 /** Histogram kernels for some features (makeHistogramKernels). */
 export interface HistKernels {
   root: RootKernel;
-  node: NodeKernel;
+  /** node[b] reads index buffer b */
+  node: [NodeKernel, NodeKernel];
   sub: SubtractKernel;
 }
 
@@ -248,11 +249,21 @@ export function bindRowKernels(s: FitState, K: Kernels): RowKernels {
   };
 }
 
-/** Histogram kernels of every feature share. */
+/** Histogram kernels of every feature share, bound to the state's arrays. */
 export function shareHistKernels(s: FitState, K: Kernels): HistKernels[] {
   const out: HistKernels[] = [];
+  const arrays = {
+    rows: s.rows,
+    gradients: s.gradients,
+    rootCounts: s.rootCounts,
+    hist: s.hist,
+    indices0: s.indices0,
+    indices1: s.indices1,
+  };
   for (let k = 0; k + 1 < s.ranges.length; k++) {
-    out.push(K.make(s.nFeatures, s.nBins, s.nBinsNonMissing, s.hasMissing, s.ranges[k], s.ranges[k + 1]));
+    out.push(
+      K.make(s.nFeatures, s.nBins, s.nRows, s.nBinsNonMissing, s.hasMissing, s.ranges[k], s.ranges[k + 1], arrays),
+    );
   }
   return out;
 }
@@ -326,13 +337,12 @@ export function runFitShare(
     // Offsets and counts read from the Float64Array of arguments are doubles for V8; passed as such,
     // every index computed from them in the kernels becomes floating-point arithmetic (measured
     // 1.8x slower). `| 0` makes them the small integers they are.
-    H[k].root(s.rows, s.gradients, s.nRows, s.rootCounts, s.hist, s.args[0] | 0);
+    H[k].root(s.args[0] | 0);
     split(s, K, 0, 0, s.ranges[k], s.ranges[k + 1]);
   } else if (op === c.OP_CHILDREN) {
     const small = ctl[a0 + 2];
-    const indices = ctl[a0 + 6] === 0 ? s.indices0 : s.indices1;
-    H[k].node(s.rows, indices, ctl[a0], ctl[a0 + 1], s.gradients, s.hist, small);
-    H[k].sub(s.hist, ctl[a0 + 3], small);
+    H[k].node[ctl[a0 + 6]](ctl[a0], ctl[a0 + 1], small);
+    H[k].sub(ctl[a0 + 3], small);
     if (ctl[a0 + 4]) split(s, K, 0, 0, s.ranges[k], s.ranges[k + 1]);
     if (ctl[a0 + 5]) split(s, K, c.REQUEST_ARGS, 1, s.ranges[k], s.ranges[k + 1]);
   } else if (op === c.OP_COUNT) {

@@ -60,9 +60,14 @@ export function computeNodeValue(sumGradient: number, sumHessian: number, l2: nu
  *   integers in float64), so one running count serves as both;
  * - min_hessian_to_split (1e-3) cannot bind: both sides already hold >= min_samples_leaf >= 1
  *   samples, hence a hessian sum >= 1;
- * - (bins holding no sample are not skipped, as in sklearn: such a bin repeats the previous
- *   candidate, which cannot win twice, so skipping would change nothing, but the test costs more
- *   in mispredicted branches than the screened candidate below)
+ * - the bins before the first candidate (fewer than min_samples_leaf samples on the near side) are
+ *   only summed, with no candidate work;
+ * - a bin whose count and gradient sum are both exactly 0 is skipped: it leaves the running sums
+ *   as they are (x + 0 is x, and the sums can never be -0), so its candidate would be the previous
+ *   one again, which cannot beat itself strictly. A bin with count 0 but a nonzero gradient sum
+ *   (a rounding residue of the subtraction trick) is not empty: it changes the sums, and sklearn
+ *   evaluates it, so it is evaluated. Small nodes have mostly empty bins (a 60-sample node's scan
+ *   costs 2.7 instead of 7.3 microseconds over the flagship's 16 features);
  * - a candidate is first screened without divisions (float64 divisions are slow; on the flagship
  *   only ~7% of the candidates pass the screen): with dL, dR the denominators of v_L, v_R,
  *   its gain beats floor = max(best gain, 0) iff
@@ -104,12 +109,15 @@ export function findFeatureSplit(
   const end = h + 2 * (nBinsNonMissing - 1 + hasMissing);
   let sgL = 0;
   let nL = 0;
-  for (let k = h; k < end; k += 2) {
-    const g = hist[k];
-    const c = hist[k + 1];
-    nL += c;
-    sgL += g;
-    if (nL < minSamplesLeaf) continue;
+  let k = h;
+  // The bins before the first candidate (fewer than min_samples_leaf samples on the left).
+  for (; k < end; k += 2) {
+    nL += hist[k + 1];
+    sgL += hist[k];
+    if (nL >= minSamplesLeaf) break;
+  }
+  // k: the bin of the candidate at hand, its sums in nL and sgL
+  while (k < end) {
     const nR = nSamples - nL;
     if (nR < minSamplesLeaf) break;
     const sgR = sumGradients - sgL;
@@ -118,19 +126,30 @@ export function findFeatureSplit(
     const a = sgL * sgL * dR;
     const b = sgR * sgR * dL;
     const dd = dL * dR;
-    if (lcMinusFloor * dd + a + b < -1e-13 * (screenScale * dd + a + b)) continue;
-    const vL = -sgL / dL;
-    const vR = -sgR / dR;
-    let gain = lossCurrentNode;
-    gain -= sgL * vL;
-    gain -= sgR * vR;
-    if (gain > bestGain && gain > 0) {
-      bestGain = gain;
-      bestBin = (k - h) >> 1;
-      bestSgL = sgL;
-      bestNL = nL;
-      lcMinusFloor = lossCurrentNode - gain;
-      screenScale = Math.abs(lcMinusFloor) + Math.abs(lossCurrentNode);
+    if (lcMinusFloor * dd + a + b >= -1e-13 * (screenScale * dd + a + b)) {
+      const vL = -sgL / dL;
+      const vR = -sgR / dR;
+      let gain = lossCurrentNode;
+      gain -= sgL * vL;
+      gain -= sgR * vR;
+      if (gain > bestGain && gain > 0) {
+        bestGain = gain;
+        bestBin = (k - h) >> 1;
+        bestSgL = sgL;
+        bestNL = nL;
+        lcMinusFloor = lossCurrentNode - gain;
+        screenScale = Math.abs(lcMinusFloor) + Math.abs(lossCurrentNode);
+      }
+    }
+    // On to the next bin that changes the sums (see the doc comment on empty bins).
+    for (k += 2; k < end; k += 2) {
+      const g = hist[k];
+      const c = hist[k + 1];
+      if (c !== 0 || g !== 0) {
+        nL += c;
+        sgL += g;
+        break;
+      }
     }
   }
 
@@ -138,12 +157,13 @@ export function findFeatureSplit(
     // Right to left: bins b+1 .. nBinsNonMissing-1 go right, missing values go left.
     let sgR = 0;
     let nR = 0;
-    for (let k = h + 2 * (nBinsNonMissing - 1); k > h; k -= 2) {
-      const g = hist[k];
-      const c = hist[k + 1];
-      nR += c;
-      sgR += g;
-      if (nR < minSamplesLeaf) continue;
+    k = h + 2 * (nBinsNonMissing - 1);
+    for (; k > h; k -= 2) {
+      nR += hist[k + 1];
+      sgR += hist[k];
+      if (nR >= minSamplesLeaf) break;
+    }
+    while (k > h) {
       const nLeft = nSamples - nR;
       if (nLeft < minSamplesLeaf) break;
       const sgLeft = sumGradients - sgR;
@@ -152,20 +172,30 @@ export function findFeatureSplit(
       const a = sgLeft * sgLeft * dR;
       const b = sgR * sgR * dL;
       const dd = dL * dR;
-      if (lcMinusFloor * dd + a + b < -1e-13 * (screenScale * dd + a + b)) continue;
-      const vL = -sgLeft / dL;
-      const vR = -sgR / dR;
-      let gain = lossCurrentNode;
-      gain -= sgLeft * vL;
-      gain -= sgR * vR;
-      if (gain > bestGain && gain > 0) {
-        bestGain = gain;
-        bestBin = ((k - h) >> 1) - 1;
-        bestMissingLeft = 1;
-        bestSgL = sgLeft;
-        bestNL = nLeft;
-        lcMinusFloor = lossCurrentNode - gain;
-        screenScale = Math.abs(lcMinusFloor) + Math.abs(lossCurrentNode);
+      if (lcMinusFloor * dd + a + b >= -1e-13 * (screenScale * dd + a + b)) {
+        const vL = -sgLeft / dL;
+        const vR = -sgR / dR;
+        let gain = lossCurrentNode;
+        gain -= sgLeft * vL;
+        gain -= sgR * vR;
+        if (gain > bestGain && gain > 0) {
+          bestGain = gain;
+          bestBin = ((k - h) >> 1) - 1;
+          bestMissingLeft = 1;
+          bestSgL = sgLeft;
+          bestNL = nLeft;
+          lcMinusFloor = lossCurrentNode - gain;
+          screenScale = Math.abs(lcMinusFloor) + Math.abs(lossCurrentNode);
+        }
+      }
+      for (k -= 2; k > h; k -= 2) {
+        const g = hist[k];
+        const c = hist[k + 1];
+        if (c !== 0 || g !== 0) {
+          nR += c;
+          sgR += g;
+          break;
+        }
       }
     }
   }
