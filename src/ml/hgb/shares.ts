@@ -262,7 +262,16 @@ export function shareHistKernels(s: FitState, K: Kernels): HistKernels[] {
   };
   for (let k = 0; k + 1 < s.ranges.length; k++) {
     out.push(
-      K.make(s.nFeatures, s.nBins, s.nRows, s.nBinsNonMissing, s.hasMissing, s.ranges[k], s.ranges[k + 1], arrays),
+      K.make(
+        s.nFeatures,
+        s.nBins,
+        s.nRows,
+        s.nBinsNonMissing,
+        s.hasMissing,
+        s.ranges[k],
+        s.ranges[k + 1],
+        arrays,
+      ),
     );
   }
   return out;
