@@ -99,8 +99,8 @@ export function maxSegments(nRows: number, minSamplesLeaf: number, maxLeafNodes:
 
 export class Engine implements TreeKernels {
   readonly pool: HistogramPool;
-  /** the index buffer the root's samples start in (0 .. n-1, see resetTree) */
-  private readonly indices0: Uint32Array;
+  /** both index buffers; the root's samples start in buffer 0 (0 .. n-1, see resetTree) */
+  private readonly indices: Uint32Array;
   /** buffers for the grower's leafSegments() (room for every leaf) */
   readonly segments: Float64Array;
   readonly leafValues: Float64Array;
@@ -132,7 +132,7 @@ export class Engine implements TreeKernels {
     const f64 = (len: number) => new Float64Array(buffer(8 * len));
     const u32 = (len: number) => new Uint32Array(buffer(4 * len));
     this.pool = new HistogramPool(nF, nBins, (input.maxLeafNodes ?? 31) + 2, shared);
-    this.indices0 = u32(n);
+    this.indices = u32(2 * n);
     const segments = maxSegments(n, input.minSamplesLeaf, input.maxLeafNodes);
     this.segments = f64(SEGMENT_SIZE * segments);
     // two leaves per segment at most (an unpartitioned node has two)
@@ -167,8 +167,7 @@ export class Engine implements TreeKernels {
       minSamplesLeaf: input.minSamplesLeaf,
       rootCounts: rootCountHistograms(binned.columns, n, nF, nBins),
       gradients: new Float32Array(buffer(4 * n)),
-      indices0: this.indices0,
-      indices1: u32(n),
+      indices: this.indices,
       sides: new Uint8Array(buffer(n)),
       hist: this.pool.data,
       results: f64(2 * nF * FEATURE_RESULT_SIZE),
@@ -259,7 +258,7 @@ export class Engine implements TreeKernels {
       // that would be one more set of kernels for V8 to compile, a cost that matters more to a
       // single fit than the extra pass over these few samples).
       for (const k of this.shareKernels) {
-        k.node[buffer](start, count, smallHist);
+        k.node(buffer * this.n + start, count, smallHist);
         k.sub(parentHist, smallHist);
       }
       if (left) splitFeatures(s, KERNELS, 0, 0, 0, this.nFeatures);
@@ -284,7 +283,7 @@ export class Engine implements TreeKernels {
     const upper = rightUpperBound(split.missingGoToLeft, s.missingBin);
     const { feature, bin } = split;
     if (this.nThreads === 1 || count < MIN_ROWS) {
-      this.rowKernels.partition[buffer](start, start + count, feature, bin, upper, start, start + nLeft);
+      this.rowKernels.partition(buffer, start, start + count, feature, bin, upper, start, start + nLeft);
       return;
     }
     // Threaded: mark each sample's side and count each chunk's left samples, then every chunk
@@ -330,8 +329,8 @@ export class Engine implements TreeKernels {
     if (this.shared(this.n)) {
       this.run(C.OP_RESET, this.state.rowShares);
     } else {
-      const p = this.indices0;
-      for (let i = 0; i < p.length; i++) p[i] = i;
+      const p = this.indices;
+      for (let i = 0; i < this.n; i++) p[i] = i;
     }
   }
 

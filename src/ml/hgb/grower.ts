@@ -29,7 +29,7 @@ export const SEGMENT_SIZE = 8;
 /**
  * Record which leaf each training sample of positions [from, to) fell in: leafOf[sample] = leaf
  * id. A segment is [start, count, leaf, feature, bin, upper, rightLeaf, buffer]: its samples are
- * indices{buffer}[start .. start + count); with feature -1 they all are in `leaf`, otherwise they
+ * positions [start, start + count) of index buffer `buffer` (indices[buffer * nRows + k]); with feature -1 they all are in `leaf`, otherwise they
  * go to `leaf` or `rightLeaf` by the same test as partitionInto. The raw predictions are then
  * updated row by row, in order, by the next pass over the rows (loss.ts residualsAfterTree), which
  * is sklearn's _update_raw_predictions (raw[sample] += leaf.value, once per sample and tree) with
@@ -37,8 +37,7 @@ export const SEGMENT_SIZE = 8;
  */
 export function assignLeaves(
   leafOf: Uint16Array | Uint32Array,
-  indices0: Uint32Array,
-  indices1: Uint32Array,
+  indices: Uint32Array,
   columns: Uint8Array,
   nRows: number,
   segments: Float64Array,
@@ -56,16 +55,16 @@ export function assignLeaves(
     if (a >= b) continue;
     const leaf = segments[o + 2] | 0;
     const feature = segments[o + 3] | 0;
-    const indices = segments[o + 7] === 0 ? indices0 : indices1;
+    const base = (segments[o + 7] | 0) * nRows;
     if (feature < 0) {
-      for (let k = a; k < b; k++) leafOf[indices[k]] = leaf;
+      for (let k = a; k < b; k++) leafOf[indices[base + k]] = leaf;
     } else {
       const col = feature * nRows;
       const bin = segments[o + 4] | 0;
       const upper = segments[o + 5] | 0;
       const toRight = (segments[o + 6] | 0) - leaf;
       for (let k = a; k < b; k++) {
-        const idx = indices[k];
+        const idx = indices[base + k];
         const v = columns[col + idx];
         leafOf[idx] = leaf + toRight * (((bin - v) & (v - upper)) >>> 31);
       }
@@ -95,7 +94,7 @@ export interface TreeKernels {
   /** histograms of the root (all rows, natural order) into its slot, then its best split */
   root(request: SplitRequest): void;
   /**
-   * After a split: histograms of the smaller child (samples indices{buffer}[start .. start+count))
+   * After a split: histograms of the smaller child (samples at positions [start, start+count) of index buffer `buffer`)
    * into slot `smallHist`; the larger child's by subtraction, in place in the parent's slot
    * `parentHist`; then the best splits of the children given (null: a leaf, not needed).
    */
@@ -109,7 +108,7 @@ export interface TreeKernels {
     right: SplitRequest | null,
   ): void;
   /**
-   * Stable partition of indices{buffer}[start .. start+count) by the split into the other buffer,
+   * Stable partition of positions [start, start+count) of index buffer `buffer` by the split into the other buffer,
    * at the same positions; `nLeft` (from the histograms) samples go left.
    */
   splitIndices(start: number, count: number, buffer: number, nLeft: number, split: SplitInfo): void;

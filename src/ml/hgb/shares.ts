@@ -111,9 +111,11 @@ export interface FitState {
   minSamplesLeaf: number;
   rootCounts: Float64Array;
   gradients: Float32Array;
-  /** the two index buffers: a node's samples are a range of one, its children's of the other */
-  indices0: Uint32Array;
-  indices1: Uint32Array;
+  /**
+   * the two index buffers, one after the other (buffer b at b * nRows): a node's samples are a
+   * range of one, its children's of the other
+   */
+  indices: Uint32Array;
   /** scratch for the threaded partition: each sample's side */
   sides: Uint8Array;
   hist: Float64Array;
@@ -170,8 +172,9 @@ export interface BinState {
 
 /** A fit's row kernels bound to its arrays (see specialize.ts). */
 export interface RowKernels {
-  /** partitionInto from buffer b to the other one: partition[b](start, end, feature, bin, upper, left, right) */
-  partition: ((
+  /** partitionInto from a buffer to the other one */
+  partition: (
+    buffer: number,
     start: number,
     end: number,
     feature: number,
@@ -179,11 +182,11 @@ export interface RowKernels {
     upper: number,
     left: number,
     right: number,
-  ) => void)[];
-  /** markSides over buffer b */
-  mark: ((start: number, end: number, feature: number, bin: number, upper: number) => number)[];
-  /** partitionBySides from buffer b to the other one */
-  bySides: ((start: number, end: number, left: number, right: number) => void)[];
+  ) => void;
+  /** markSides over a buffer */
+  mark: (buffer: number, start: number, end: number, feature: number, bin: number, upper: number) => number;
+  /** partitionBySides from a buffer to the other one */
+  bySides: (buffer: number, start: number, end: number, left: number, right: number) => void;
   residuals: (start: number, end: number, withLoss: boolean) => void;
   residualsAfterTree: (start: number, end: number, withLoss: boolean) => void;
   sum: (start: number, end: number, sum: number) => number;
@@ -194,8 +197,7 @@ export interface RowKernels {
 /** Histogram kernels for some features (makeHistogramKernels). */
 export interface HistKernels {
   root: RootKernel;
-  /** node[b] reads index buffer b */
-  node: [NodeKernel, NodeKernel];
+  node: NodeKernel;
   sub: SubtractKernel;
 }
 
@@ -203,18 +205,9 @@ export interface HistKernels {
 export function bindRowKernels(s: FitState, K: Kernels): RowKernels {
   const spec = K.specialize;
   return {
-    partition: [
-      spec<RowKernels['partition'][0]>(K.partition, [s.columns, s.nRows, s.indices0, s.indices1]),
-      spec<RowKernels['partition'][0]>(K.partition, [s.columns, s.nRows, s.indices1, s.indices0]),
-    ],
-    mark: [
-      spec<RowKernels['mark'][0]>(K.mark, [s.columns, s.nRows, s.indices0, s.sides]),
-      spec<RowKernels['mark'][0]>(K.mark, [s.columns, s.nRows, s.indices1, s.sides]),
-    ],
-    bySides: [
-      spec<RowKernels['bySides'][0]>(K.bySides, [s.indices0, s.indices1, s.sides]),
-      spec<RowKernels['bySides'][0]>(K.bySides, [s.indices1, s.indices0, s.sides]),
-    ],
+    partition: spec<RowKernels['partition']>(K.partition, [s.columns, s.nRows, s.indices]),
+    mark: spec<RowKernels['mark']>(K.mark, [s.columns, s.nRows, s.indices, s.sides]),
+    bySides: spec<RowKernels['bySides']>(K.bySides, [s.indices, s.nRows, s.sides]),
     residuals: spec<RowKernels['residuals']>(K.residuals, [s.y, s.raw, s.gradients, s.losses]),
     sum: spec<RowKernels['sum']>(K.sum, [s.gradients]),
     residualsAfterTree: spec<RowKernels['residualsAfterTree']>(K.residualsAfterTree, [
@@ -225,14 +218,7 @@ export function bindRowKernels(s: FitState, K: Kernels): RowKernels {
       s.leafOf,
       s.leafValues,
     ]),
-    assign: spec<RowKernels['assign']>(K.assign, [
-      s.leafOf,
-      s.indices0,
-      s.indices1,
-      s.columns,
-      s.nRows,
-      s.segments,
-    ]),
+    assign: spec<RowKernels['assign']>(K.assign, [s.leafOf, s.indices, s.columns, s.nRows, s.segments]),
     predict:
       s.valRows && s.rawVal && s.yval && s.lossesVal
         ? spec<RowKernels['predict']>(K.predict, [
@@ -257,8 +243,7 @@ export function shareHistKernels(s: FitState, K: Kernels): HistKernels[] {
     gradients: s.gradients,
     rootCounts: s.rootCounts,
     hist: s.hist,
-    indices0: s.indices0,
-    indices1: s.indices1,
+    indices: s.indices,
   };
   for (let k = 0; k + 1 < s.ranges.length; k++) {
     out.push(
@@ -350,14 +335,14 @@ export function runFitShare(
     split(s, K, 0, 0, s.ranges[k], s.ranges[k + 1]);
   } else if (op === c.OP_CHILDREN) {
     const small = ctl[a0 + 2];
-    H[k].node[ctl[a0 + 6]](ctl[a0], ctl[a0 + 1], small);
+    H[k].node(ctl[a0 + 6] * s.nRows + ctl[a0], ctl[a0 + 1], small);
     H[k].sub(ctl[a0 + 3], small);
     if (ctl[a0 + 4]) split(s, K, 0, 0, s.ranges[k], s.ranges[k + 1]);
     if (ctl[a0 + 5]) split(s, K, c.REQUEST_ARGS, 1, s.ranges[k], s.ranges[k + 1]);
   } else if (op === c.OP_COUNT) {
     // arguments: start, count, feature, bin, upper, buffer
     const [from, to] = rowShare(ctl[a0], ctl[a0] + ctl[a0 + 1]);
-    ctl[c.COUNTS + k] = R.mark[ctl[a0 + 5]](from, to, ctl[a0 + 2], ctl[a0 + 3], ctl[a0 + 4]);
+    ctl[c.COUNTS + k] = R.mark(ctl[a0 + 5], from, to, ctl[a0 + 2], ctl[a0 + 3], ctl[a0 + 4]);
   } else if (op === c.OP_PARTITION) {
     // After OP_COUNT (same arguments): chunk k's left samples go after the left samples of the
     // chunks before it, its right samples after all left samples and the earlier chunks' right ones.
@@ -374,7 +359,7 @@ export function runFitShare(
       right += len - ctl[c.COUNTS + j];
     }
     const [from, to] = rowShare(start, start + count);
-    R.bySides[ctl[a0 + 5]](from, to, left, right);
+    R.bySides(ctl[a0 + 5], from, to, left, right);
   } else if (op === c.OP_RESIDUALS) {
     // arguments: with losses, after a tree
     const [from, to] = blockShare(s.nRows);
@@ -391,7 +376,7 @@ export function runFitShare(
     sumBlocks(s.lossesVal, s.lossBlocksVal, from, to);
   } else if (op === c.OP_RESET) {
     const [from, to] = rowShare(0, s.nRows);
-    const p = s.indices0;
+    const p = s.indices;
     for (let i = from; i < to; i++) p[i] = i;
   }
 }

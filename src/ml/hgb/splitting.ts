@@ -262,8 +262,9 @@ export function emptySplitInfo(): SplitInfo {
 }
 
 /**
- * Apply a split to the samples src[start .. end): those going left are written, in order, to
- * dst[left ..], those going right, in order, to dst[right ..]. With left = the node's start and
+ * Apply a split to the samples at positions [start, end) of index buffer `buffer` (the two buffers
+ * are `indices`, buffer b at b * nRows): those going left are written, in order, to positions
+ * left.. of the other buffer, those going right, in order, to positions right... With left = the node's start and
  * right = left + the node's left count (known from the histograms), this is sklearn's
  * split_indices, a stable partition; the threaded partition does the same on consecutive chunks
  * of a node with each chunk's own offsets (markSides, partitionBySides), which gives the same
@@ -280,8 +281,8 @@ export function emptySplitInfo(): SplitInfo {
 export function partitionInto(
   columns: Uint8Array,
   nRows: number,
-  src: Uint32Array,
-  dst: Uint32Array,
+  indices: Uint32Array,
+  buffer: number,
   start: number,
   end: number,
   feature: number,
@@ -291,28 +292,32 @@ export function partitionInto(
   right: number,
 ): void {
   const col = feature * nRows;
-  let l = left;
-  let r = right;
-  for (let k = start; k < end; k++) {
-    const idx = src[k];
+  const src = buffer * nRows;
+  const dst = (buffer ^ 1) * nRows;
+  let l = dst + left;
+  let r = dst + right;
+  for (let k = src + start; k < src + end; k++) {
+    const idx = indices[k];
     const v = columns[col + idx];
     const goesRight = ((bin - v) & (v - upper)) >>> 31;
-    dst[l + goesRight * (r - l)] = idx;
+    indices[l + goesRight * (r - l)] = idx;
     r += goesRight;
     l += goesRight ^ 1;
   }
 }
 
 /**
- * The first pass of the threaded partition over src[start .. end): each sample's side (1: right)
+ * The first pass of the threaded partition over positions [start, end) of index buffer `buffer`:
+ * each sample's side (1: right)
  * into sides[start .. end), by the same test as partitionInto; returns how many go left.
  * Self-contained.
  */
 export function markSides(
   columns: Uint8Array,
   nRows: number,
-  src: Uint32Array,
+  indices: Uint32Array,
   sides: Uint8Array,
+  buffer: number,
   start: number,
   end: number,
   feature: number,
@@ -320,9 +325,10 @@ export function markSides(
   upper: number,
 ): number {
   const col = feature * nRows;
+  const src = buffer * nRows;
   let right = 0;
   for (let k = start; k < end; k++) {
-    const v = columns[col + src[k]];
+    const v = columns[col + indices[src + k]];
     const goesRight = ((bin - v) & (v - upper)) >>> 31;
     sides[k] = goesRight;
     right += goesRight;
@@ -331,24 +337,28 @@ export function markSides(
 }
 
 /**
- * The second pass of the threaded partition: src[start .. end) to dst as partitionInto does, the
+ * The second pass of the threaded partition: positions [start, end) of buffer `buffer` to the other
+ * buffer as partitionInto does, the
  * sides read from markSides' output (a sequential read instead of a second gather of the bins).
  * Self-contained.
  */
 export function partitionBySides(
-  src: Uint32Array,
-  dst: Uint32Array,
+  indices: Uint32Array,
+  nRows: number,
   sides: Uint8Array,
+  buffer: number,
   start: number,
   end: number,
   left: number,
   right: number,
 ): void {
-  let l = left;
-  let r = right;
+  const src = buffer * nRows;
+  const dst = (buffer ^ 1) * nRows;
+  let l = dst + left;
+  let r = dst + right;
   for (let k = start; k < end; k++) {
     const goesRight = sides[k];
-    dst[l + goesRight * (r - l)] = src[k];
+    indices[l + goesRight * (r - l)] = indices[src + k];
     r += goesRight;
     l += goesRight ^ 1;
   }
