@@ -126,14 +126,9 @@ export class RandomState {
    * cold with the calls).
    */
   shuffle(a: { length: number; [i: number]: number }): void {
-    let i = a.length - 1;
-    // Arrays beyond 2**32 elements would need interval()'s 64-bit draws.
-    for (; i > 0xffffffff; i--) {
-      const j = this.interval(i);
-      const t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
+    // Arrays beyond 2**32 elements need interval()'s 64-bit draws (kept out of this loop, which
+    // V8 then compiles faster).
+    let i = a.length > 0x100000000 ? this.shuffleTop(a) : a.length - 1;
     const mt = this.mt;
     for (; i >= 1; i--) {
       let mask = i;
@@ -156,6 +151,18 @@ export class RandomState {
       a[i] = a[j];
       a[j] = t;
     }
+  }
+
+  /** shuffle()'s first steps for i = a.length - 1 down to 2**32; returns the next i. */
+  private shuffleTop(a: { length: number; [i: number]: number }): number {
+    let i = a.length - 1;
+    for (; i > 0xffffffff; i--) {
+      const j = this.interval(i);
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return i;
   }
 
   /** permutation(n): a shuffled arange(n). */
