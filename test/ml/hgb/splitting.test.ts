@@ -59,6 +59,10 @@ describe('findFeatureSplit', () => {
     const rng = new RandomState(11);
     const nBins = 256;
     let cases = 0;
+    // findFeatureSplit skips empty bins only in nodes with fewer than two samples per bin: both
+    // kinds of node must be covered
+    let sparseNodes = 0;
+    let denseNodes = 0;
     for (let t = 0; t < 3000; t++) {
       const hasMissing = t % 3 === 0;
       const nBinsNonMissing = 2 + rng.randint(0, 254);
@@ -105,7 +109,11 @@ describe('findFeatureSplit', () => {
       const expected = reference(h, nBinsNonMissing, hasMissing, n, sg, value, l2, msl);
       expect(Array.from(out.subarray(3)), `case ${t}`).toEqual(expected);
       if (expected[0] > 0) cases++;
+      if (n < 2 * nBinsNonMissing) sparseNodes++;
+      else denseNodes++;
     }
     expect(cases).toBeGreaterThan(2000);
+    expect(sparseNodes).toBeGreaterThan(300);
+    expect(denseNodes).toBeGreaterThan(300);
   });
 });
