@@ -170,6 +170,7 @@ export class Engine implements TreeKernels {
       indices: this.indices,
       sides: new Uint8Array(buffer(n)),
       hist: this.pool.data,
+      counts: this.pool.counts,
       results: f64(2 * nF * FEATURE_RESULT_SIZE),
       resultSize: FEATURE_RESULT_SIZE,
       y: copy(input.y),
@@ -203,7 +204,7 @@ export class Engine implements TreeKernels {
   private syncPool(): void {
     if (this.pool.data === this.state.hist) return;
     this.team.stop();
-    this.state = { ...this.state, hist: this.pool.data };
+    this.state = { ...this.state, hist: this.pool.data, counts: this.pool.counts };
     // (The histogram kernels have the pool bound in: new ones; the row kernels do not use it.)
     this.shareKernels = shareHistKernels(this.state, KERNELS);
     this.team.setup(this.state);

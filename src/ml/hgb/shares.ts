@@ -109,7 +109,7 @@ export interface FitState {
   hasMissing: Uint8Array;
   l2: number;
   minSamplesLeaf: number;
-  rootCounts: Float64Array;
+  rootCounts: Int32Array;
   gradients: Float32Array;
   /**
    * the two index buffers, one after the other (buffer b at b * nRows): a node's samples are a
@@ -118,7 +118,9 @@ export interface FitState {
   indices: Uint32Array;
   /** scratch for the threaded partition: each sample's side */
   sides: Uint8Array;
+  /** the histogram pool: gradient sums and counts (histogram.ts) */
   hist: Float64Array;
+  counts: Int32Array;
   /** per-feature split results, FEATURE_RESULT_SIZE each, for the left then the right child */
   results: Float64Array;
   resultSize: number;
@@ -243,6 +245,7 @@ export function shareHistKernels(s: FitState, K: Kernels): HistKernels[] {
     gradients: s.gradients,
     rootCounts: s.rootCounts,
     hist: s.hist,
+    counts: s.counts,
     indices: s.indices,
   };
   for (let k = 0; k + 1 < s.ranges.length; k++) {
@@ -279,6 +282,7 @@ export function splitFeatures(
   for (let f = f0; f < f1; f++) {
     K.split(
       s.hist,
+      s.counts,
       args[a] | 0, // an offset: an int, not the double it is stored as (see runFitShare)
       f,
       s.nBins,

@@ -50,7 +50,8 @@ export function computeNodeValue(sumGradient: number, sumHessian: number, l2: nu
 }
 
 /**
- * Best split of one feature from the node's histograms (both scans), written to
+ * Best split of one feature from the node's histograms (gradient sums and counts, see
+ * histogram.ts; both scans), written to
  * out[outOffset .. outOffset + FEATURE_RESULT_SIZE). gain -1 means no valid split.
  * Self-contained (no helpers) so that worker threads can run it from its source text.
  *
@@ -85,6 +86,7 @@ export function computeNodeValue(sumGradient: number, sumHessian: number, l2: nu
  */
 export function findFeatureSplit(
   hist: Float64Array,
+  counts: Int32Array,
   offset: number,
   feature: number,
   nBins: number,
@@ -98,7 +100,7 @@ export function findFeatureSplit(
   out: Float64Array,
   outOffset: number,
 ): void {
-  const h = (offset | 0) + feature * nBins * 2;
+  const h = (offset | 0) + feature * nBins;
   const lossCurrentNode = sumGradients * value;
   // Fewer samples than two per bin: many bins are empty, and skipping them pays. In denser nodes
   // the empty bins are few and scattered, and testing each bin for emptiness (a mispredicted
@@ -115,13 +117,13 @@ export function findFeatureSplit(
 
   // Left to right: bins 0 .. end-1 go left; missing values (the last bin) go right. The last
   // non-missing bin may go left only when there are missing values to send right.
-  const end = h + 2 * (nBinsNonMissing - 1 + hasMissing);
+  const end = h + (nBinsNonMissing - 1 + hasMissing);
   let sgL = 0;
   let nL = 0;
   let k = h;
   // The bins before the first candidate (fewer than min_samples_leaf samples on the left).
-  for (; k < end; k += 2) {
-    nL += hist[k + 1];
+  for (; k < end; k++) {
+    nL += counts[k];
     sgL += hist[k];
     if (nL >= minSamplesLeaf) break;
   }
@@ -142,7 +144,7 @@ export function findFeatureSplit(
       gain -= sgR * vR;
       if (gain > bestGain && gain > 0) {
         bestGain = gain;
-        bestBin = (k - h) >> 1;
+        bestBin = k - h;
         bestSgL = sgL;
         bestNL = nL;
         const t = gain - lossCurrentNode;
@@ -150,11 +152,11 @@ export function findFeatureSplit(
       }
     }
     // On to the next bin that changes the sums (see the doc comment on empty bins).
-    k += 2;
+    k++;
     if (sparse) {
-      for (; k < end; k += 2) {
+      for (; k < end; k++) {
         const g = hist[k];
-        const c = hist[k + 1];
+        const c = counts[k];
         if (c !== 0 || g !== 0) {
           nL += c;
           sgL += g;
@@ -162,7 +164,7 @@ export function findFeatureSplit(
         }
       }
     } else if (k < end) {
-      nL += hist[k + 1];
+      nL += counts[k];
       sgL += hist[k];
     }
   }
@@ -171,9 +173,9 @@ export function findFeatureSplit(
     // Right to left: bins b+1 .. nBinsNonMissing-1 go right, missing values go left.
     let sgR = 0;
     let nR = 0;
-    k = h + 2 * (nBinsNonMissing - 1);
-    for (; k > h; k -= 2) {
-      nR += hist[k + 1];
+    k = h + (nBinsNonMissing - 1);
+    for (; k > h; k--) {
+      nR += counts[k];
       sgR += hist[k];
       if (nR >= minSamplesLeaf) break;
     }
@@ -193,7 +195,7 @@ export function findFeatureSplit(
         gain -= sgR * vR;
         if (gain > bestGain && gain > 0) {
           bestGain = gain;
-          bestBin = ((k - h) >> 1) - 1;
+          bestBin = k - h - 1;
           bestMissingLeft = 1;
           bestSgL = sgLeft;
           bestNL = nLeft;
@@ -201,11 +203,11 @@ export function findFeatureSplit(
           screen = (t - 1e-13 * (Math.abs(t) + Math.abs(lossCurrentNode))) / (1 + 1e-13);
         }
       }
-      k -= 2;
+      k--;
       if (sparse) {
-        for (; k > h; k -= 2) {
+        for (; k > h; k--) {
           const g = hist[k];
-          const c = hist[k + 1];
+          const c = counts[k];
           if (c !== 0 || g !== 0) {
             nR += c;
             sgR += g;
@@ -213,7 +215,7 @@ export function findFeatureSplit(
           }
         }
       } else if (k > h) {
-        nR += hist[k + 1];
+        nR += counts[k];
         sgR += hist[k];
       }
     }

@@ -104,8 +104,33 @@ describe('findFeatureSplit', () => {
       // the scans stop before the missing bin's place when it is not the last non-missing one
       const h = new Float64Array(2 * nBins);
       h.set(hist);
+      // The histograms as the fit stores them (histogram.ts): sums and counts in two arrays, here
+      // as feature 1 of a node at offset 5, surrounded by other features' bins that must not be read
+      const offset = 5;
+      const sums = new Float64Array(offset + 3 * nBins).fill(1e300);
+      const counts = new Int32Array(offset + 3 * nBins).fill(1_000_000);
+      for (let b = 0; b < nBins; b++) {
+        sums[offset + nBins + b] = h[2 * b];
+        counts[offset + nBins + b] = h[2 * b + 1];
+      }
       const out = new Float64Array(FEATURE_RESULT_SIZE + 3);
-      findFeatureSplit(h, 0, 0, nBins, nBinsNonMissing, hasMissing ? 1 : 0, n, sg, value, l2, msl, out, 3);
+      const missing = hasMissing ? 1 : 0;
+      findFeatureSplit(
+        sums,
+        counts,
+        offset,
+        1,
+        nBins,
+        nBinsNonMissing,
+        missing,
+        n,
+        sg,
+        value,
+        l2,
+        msl,
+        out,
+        3,
+      );
       const expected = reference(h, nBinsNonMissing, hasMissing, n, sg, value, l2, msl);
       expect(Array.from(out.subarray(3)), `case ${t}`).toEqual(expected);
       if (expected[0] > 0) cases++;
