@@ -214,12 +214,11 @@ export function binOf(x: number, thresholds: Float64Array): number {
  * _map_col_to_bins), which, thresholds being sorted, is the number of thresholds < x.
  *
  * A binary search per value is slow in JavaScript (its branches are unpredictable; 55 ns per
- * value), so the search starts from a guess: 4096 equal-width buckets between the first and last
- * threshold, each knowing how many thresholds lie below its lower edge. The value's bucket narrows
- * the search to a few thresholds, and two short correcting scans make the result exact whatever
- * the rounding of the bucket arithmetic (5-9 ns per value). Thresholds that are not finite and
- * increasing (NaN, possible only from infinite data, or all equal) take sklearn's plain binary
- * search. Self-contained (runs in worker threads).
+ * value), so the search starts from a guess (binColumnBuckets) wherever the thresholds allow it;
+ * thresholds that are not finite and increasing (none or one, NaN, possible only from infinite
+ * data, or all equal) take sklearn's plain binary search (binColumnSearch). The two are separate
+ * functions so that V8 optimises each for its own loop: one function taking either path, by
+ * feature, was optimised and thrown away five times while binning the flagship's features.
  */
 export function binColumn(
   x: Float64Array,
@@ -230,28 +229,69 @@ export function binColumn(
   out: Uint8Array,
   outOffset: number,
 ): void {
+  if (bucketsUnusable(thresholds)) binColumnSearch(x, offset, n, thresholds, missingBin, out, outOffset);
+  else binColumnBuckets(x, offset, n, thresholds, missingBin, out, outOffset);
+}
+
+/**
+ * Whether binColumnBuckets cannot be used with these thresholds (fewer than two, NaN, not finite or
+ * all equal). Self-contained (runs in worker threads).
+ */
+export function bucketsUnusable(thresholds: Float64Array): boolean {
   const t = thresholds.length;
-  let plain = t === 0;
-  for (let i = 0; i < t; i++) if (Number.isNaN(thresholds[i])) plain = true;
-  const lo = t > 0 ? thresholds[0] : 0;
-  const hi = t > 0 ? thresholds[t - 1] : 0;
+  if (t < 2) return true;
+  for (let i = 0; i < t; i++) if (Number.isNaN(thresholds[i])) return true;
+  const lo = thresholds[0];
+  const hi = thresholds[t - 1];
+  const scale = 4096 / (hi - lo);
+  return !(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo && Number.isFinite(scale));
+}
+
+/** binColumn by sklearn's binary search per value. Self-contained (runs in worker threads). */
+export function binColumnSearch(
+  x: Float64Array,
+  offset: number,
+  n: number,
+  thresholds: Float64Array,
+  missingBin: number,
+  out: Uint8Array,
+  outOffset: number,
+): void {
+  const t = thresholds.length;
+  for (let i = 0; i < n; i++) {
+    const v = x[offset + i];
+    let left = 0;
+    let right = t;
+    while (left < right) {
+      const middle = left + ((right - left - 1) >> 1);
+      if (v <= thresholds[middle]) right = middle;
+      else left = middle + 1;
+    }
+    out[outOffset + i] = Number.isNaN(v) ? missingBin : left;
+  }
+}
+
+/**
+ * binColumn for thresholds that are finite and increasing (not bucketsUnusable): 4096 equal-width
+ * buckets between the first and last threshold, each knowing how many thresholds lie below its
+ * lower edge. The value's bucket narrows the search to a few thresholds, and two short correcting
+ * scans make the result exact whatever the rounding of the bucket arithmetic (5-9 ns per value).
+ * Self-contained (runs in worker threads).
+ */
+export function binColumnBuckets(
+  x: Float64Array,
+  offset: number,
+  n: number,
+  thresholds: Float64Array,
+  missingBin: number,
+  out: Uint8Array,
+  outOffset: number,
+): void {
+  const t = thresholds.length;
+  const lo = thresholds[0];
+  const hi = thresholds[t - 1];
   const BUCKETS = 4096;
   const scale = BUCKETS / (hi - lo);
-  if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo && Number.isFinite(scale))) plain = true;
-  if (plain) {
-    for (let i = 0; i < n; i++) {
-      const v = x[offset + i];
-      let left = 0;
-      let right = t;
-      while (left < right) {
-        const middle = left + ((right - left - 1) >> 1);
-        if (v <= thresholds[middle]) right = middle;
-        else left = middle + 1;
-      }
-      out[outOffset + i] = Number.isNaN(v) ? missingBin : left;
-    }
-    return;
-  }
   // below[b] = number of thresholds < the lower edge of bucket b (b = BUCKETS: above hi)
   const below = new Int32Array(BUCKETS + 1);
   for (let b = 0, j = 0; b <= BUCKETS; b++) {

@@ -16,7 +16,13 @@
  */
 
 import type { blockPairwiseSum } from '../pairwise.js';
-import type { binColumn, columnThresholds, transposeBins } from './binning.js';
+import type {
+  binColumnBuckets,
+  binColumnSearch,
+  bucketsUnusable,
+  columnThresholds,
+  transposeBins,
+} from './binning.js';
 import type { assignLeaves } from './grower.js';
 import type { makeHistogramKernels, NodeKernel, RootKernel, SubtractKernel } from './histogram.js';
 import type { residuals, residualsAfterTree, sumGradients } from './loss.js';
@@ -85,7 +91,10 @@ export interface Kernels {
   assign: typeof assignLeaves;
   predict: typeof predictBinnedPacked;
   thresholds: typeof columnThresholds;
-  bin: typeof binColumn;
+  /** binning (binColumn's two paths and its choice between them) */
+  bin: typeof binColumnBuckets;
+  binSearch: typeof binColumnSearch;
+  bucketsUnusable: typeof bucketsUnusable;
   transpose: typeof transposeBins;
   specialize: typeof specialize;
 }
@@ -409,7 +418,9 @@ export function runBinShare(s: BinState, K: Kernels, op: number, k: number): voi
           s.thresholds.set(th, f * s.maxBins);
           s.counts[f] = th.length;
         }
-        K.bin(values, 0, set.n, th, s.missingBin, set.columns, f * set.n);
+        // (binColumn's choice, written out: the shares only have the kernels)
+        const bin = K.bucketsUnusable(th) ? K.binSearch : K.bin;
+        bin(values, 0, set.n, th, s.missingBin, set.columns, f * set.n);
       }
     }
   } else if (op === s.c.OP_TRANSPOSE) {

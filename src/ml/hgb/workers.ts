@@ -27,7 +27,15 @@
 import { Worker } from 'node:worker_threads';
 import type { Matrix } from '../matrix.js';
 import { blockPairwiseSum } from '../pairwise.js';
-import { type BinMapper, type BinnedMatrix, binColumn, columnThresholds, transposeBins } from './binning.js';
+import {
+  type BinMapper,
+  type BinnedMatrix,
+  binColumnBuckets,
+  binColumnSearch,
+  bucketsUnusable,
+  columnThresholds,
+  transposeBins,
+} from './binning.js';
 import { assignLeaves } from './grower.js';
 import { makeHistogramKernels } from './histogram.js';
 import { residuals, residualsAfterTree, sumGradients } from './loss.js';
@@ -69,7 +77,9 @@ export const KERNELS: Kernels = {
   assign: assignLeaves,
   predict: predictBinnedPacked,
   thresholds: columnThresholds,
-  bin: binColumn,
+  bin: binColumnBuckets,
+  binSearch: binColumnSearch,
+  bucketsUnusable,
   transpose: transposeBins,
   specialize,
 };
