@@ -91,6 +91,30 @@ function blocksMean(blocks: Float64Array, n: number): number {
   return total / n;
 }
 
+/**
+ * Row-major bins of each feature share's features [ranges[k], ranges[k + 1]) (see
+ * makeHistogramKernels: each thread then gathers only its own features' bytes).
+ */
+function shareRowMatrices(
+  binned: BinnedMatrix,
+  ranges: readonly number[],
+  buffer: (bytes: number) => ArrayBufferLike,
+): Uint8Array[] {
+  const { nRows: n, columns } = binned;
+  const out: Uint8Array[] = [];
+  for (let k = 0; k + 1 < ranges.length; k++) {
+    const f0 = ranges[k];
+    const width = ranges[k + 1] - f0;
+    const rows = new Uint8Array(buffer(n * width));
+    for (let f = f0; f < f0 + width; f++) {
+      const col = f * n;
+      for (let i = 0, r = f - f0; i < n; i++, r += width) rows[r] = columns[col + i];
+    }
+    out.push(rows);
+  }
+  return out;
+}
+
 /** Room for the most leaves a tree can have: each holds >= min_samples_leaf samples. */
 export function maxSegments(nRows: number, minSamplesLeaf: number, maxLeafNodes: number | null): number {
   const bound = Math.max(1, Math.floor(nRows / minSamplesLeaf) + 1);
@@ -155,7 +179,7 @@ export class Engine implements TreeKernels {
       args: f64(2 * C.REQUEST_ARGS),
       ranges,
       rowShares: Math.min(4 * nThreads, MAX_SHARES),
-      rows: binned.rows,
+      shareRows: ranges.length === 2 ? [binned.rows] : shareRowMatrices(binned, ranges, buffer),
       columns: binned.columns,
       nRows: n,
       nFeatures: nF,

@@ -108,7 +108,11 @@ export interface FitState {
   ranges: number[];
   /** number of shares of the per-row operations */
   rowShares: number;
-  rows: Uint8Array;
+  /**
+   * per feature share k, the row-major bins of features [ranges[k], ranges[k + 1]) (one share:
+   * the binned matrix's rows)
+   */
+  shareRows: Uint8Array[];
   columns: Uint8Array;
   nRows: number;
   nFeatures: number;
@@ -250,7 +254,7 @@ export function bindRowKernels(s: FitState, K: Kernels): RowKernels {
 export function shareHistKernels(s: FitState, K: Kernels): HistKernels[] {
   const out: HistKernels[] = [];
   const arrays = {
-    rows: s.rows,
+    rows: s.shareRows[0],
     gradients: s.gradients,
     rootCounts: s.rootCounts,
     hist: s.hist,
@@ -258,18 +262,8 @@ export function shareHistKernels(s: FitState, K: Kernels): HistKernels[] {
     indices: s.indices,
   };
   for (let k = 0; k + 1 < s.ranges.length; k++) {
-    out.push(
-      K.make(
-        s.nFeatures,
-        s.nBins,
-        s.nRows,
-        s.nBinsNonMissing,
-        s.hasMissing,
-        s.ranges[k],
-        s.ranges[k + 1],
-        arrays,
-      ),
-    );
+    arrays.rows = s.shareRows[k];
+    out.push(K.make(s.nBins, s.nRows, s.nBinsNonMissing, s.hasMissing, s.ranges[k], s.ranges[k + 1], arrays));
   }
   return out;
 }
