@@ -44,6 +44,9 @@ const MIN_ROWS = 4_096;
  * 200 iterations (5e7) one thread takes ~0.36 s and two ~0.44 s; at 33,000 rows (1e8) 0.55 vs
  * 0.60-0.67 s; at 66,000 rows (2e8) 0.87 vs 0.84 s; at 165,000 rows 1.8 vs 1.45 s. (Fits repeated
  * in one process gain from threads sooner: the flagship's then takes ~0.27 s on two against ~0.31.)
+ * Re-measured 2026-12-05 after the kernels got faster: at 165,000 rows one thread 1.71-1.92 s and
+ * two 1.70-1.73 s; at 825,600 rows one 10.5-12.4 s and two 7.4-7.7 s; at 16,512 rows two threads
+ * still lose (0.59 against 0.41 s).
  */
 const AUTO_MIN_WORK = 2e8;
 
