@@ -8,7 +8,7 @@
  */
 
 import { NUMPY_BLOCK } from '../pairwise.js';
-import type { BinnedMatrix } from './binning.js';
+import { type BinnedMatrix, transposeBins } from './binning.js';
 import { SEGMENT_SIZE, type SplitRequest, type TreeKernels } from './grower.js';
 import { HistogramPool, rootCountHistograms } from './histogram.js';
 import { PACKED_NODE_SIZE, type TreePredictor } from './predictor.js';
@@ -106,13 +106,10 @@ function shareRowMatrices(
   const { nRows: n, columns } = binned;
   const out: Uint8Array[] = [];
   for (let k = 0; k + 1 < ranges.length; k++) {
-    const f0 = ranges[k];
-    const width = ranges[k + 1] - f0;
+    const width = ranges[k + 1] - ranges[k];
     const rows = new Uint8Array(buffer(n * width));
-    for (let f = f0; f < f0 + width; f++) {
-      const col = f * n;
-      for (let i = 0, r = f - f0; i < n; i++, r += width) rows[r] = columns[col + i];
-    }
+    // (the share's features are consecutive columns of the column-major bins)
+    transposeBins(columns.subarray(ranges[k] * n, ranges[k + 1] * n), rows, n, width, 0, n);
     out.push(rows);
   }
   return out;
