@@ -152,20 +152,14 @@ export function findFeatureSplit(
       }
     }
     // On to the next bin that changes the sums (see the doc comment on empty bins).
-    k++;
-    if (sparse) {
-      for (; k < end; k++) {
-        const g = hist[k];
-        const c = counts[k];
-        if (c !== 0 || g !== 0) {
-          nL += c;
-          sgL += g;
-          break;
-        }
+    for (k++; k < end; k++) {
+      const g = hist[k];
+      const c = counts[k];
+      if (!sparse || c !== 0 || g !== 0) {
+        nL += c;
+        sgL += g;
+        break;
       }
-    } else if (k < end) {
-      nL += counts[k];
-      sgL += hist[k];
     }
   }
 
@@ -203,20 +197,14 @@ export function findFeatureSplit(
           screen = (t - 1e-13 * (Math.abs(t) + Math.abs(lossCurrentNode))) / (1 + 1e-13);
         }
       }
-      k--;
-      if (sparse) {
-        for (; k > h; k--) {
-          const g = hist[k];
-          const c = counts[k];
-          if (c !== 0 || g !== 0) {
-            nR += c;
-            sgR += g;
-            break;
-          }
+      for (k--; k > h; k--) {
+        const g = hist[k];
+        const c = counts[k];
+        if (!sparse || c !== 0 || g !== 0) {
+          nR += c;
+          sgR += g;
+          break;
         }
-      } else if (k > h) {
-        nR += counts[k];
-        sgR += hist[k];
       }
     }
   }
