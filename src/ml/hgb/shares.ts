@@ -174,8 +174,11 @@ export interface BinState {
   nRowsX: number;
   /** the training rows, then the validation rows: which rows of x (null: all), and the output bins */
   sets: { rows: Int32Array | null; n: number; columns: Uint8Array; binnedRows: Uint8Array }[];
-  /** positions in the training rows the thresholds come from (the subsample), or null for all */
-  subsample: Int32Array | null;
+  /**
+   * the rows of x the thresholds come from (the training rows, or the subsample of them), or null
+   * for all rows
+   */
+  thresholdRows: Int32Array | null;
   /** thresholds of feature f at thresholds[f * maxBins ..], their count in counts[f] */
   thresholds: Float64Array;
   counts: Int32Array;
@@ -396,25 +399,26 @@ export function runBinShare(s: BinState, K: Kernels, op: number, k: number): voi
   if (op === s.c.OP_BIN) {
     const f0 = Math.floor((k * s.nFeatures) / s.featureShares);
     const f1 = Math.floor(((k + 1) * s.nFeatures) / s.featureShares);
+    const n = s.nRowsX;
+    // Every row of x is binned once, in place (no gather of float64 values: a loop V8 runs boxed
+    // until it has optimised it), then the sets take their rows' bins.
+    const direct = s.sets.length === 1 && s.sets[0].rows === null;
+    const all = direct ? s.sets[0].columns : new Uint8Array(n);
     for (let f = f0; f < f1; f++) {
-      let th: Float64Array | null = null;
+      const offset = f * n;
+      const th = K.thresholds(s.x, offset, n, s.thresholdRows, s.maxBins);
+      s.thresholds.set(th, f * s.maxBins);
+      s.counts[f] = th.length;
+      // (binColumn's choice, written out: the shares only have the kernels)
+      const bin = K.bucketsUnusable(th) ? K.binSearch : K.bin;
+      bin(s.x, offset, n, th, s.missingBin, all, direct ? offset : 0);
+      if (direct) continue;
       for (const set of s.sets) {
-        const offset = f * s.nRowsX;
-        let values: Float64Array;
-        if (set.rows) {
-          values = new Float64Array(set.n);
-          for (let i = 0; i < set.n; i++) values[i] = s.x[offset + set.rows[i]];
-        } else {
-          values = s.x.subarray(offset, offset + set.n);
-        }
-        if (!th) {
-          th = K.thresholds(values, 0, set.n, s.subsample, s.maxBins);
-          s.thresholds.set(th, f * s.maxBins);
-          s.counts[f] = th.length;
-        }
-        // (binColumn's choice, written out: the shares only have the kernels)
-        const bin = K.bucketsUnusable(th) ? K.binSearch : K.bin;
-        bin(values, 0, set.n, th, s.missingBin, set.columns, f * set.n);
+        const out = set.columns;
+        const rows = set.rows;
+        const base = f * set.n;
+        if (rows) for (let i = 0; i < set.n; i++) out[base + i] = all[rows[i]];
+        else out.set(all.subarray(0, set.n), base);
       }
     }
   } else if (op === s.c.OP_TRANSPOSE) {

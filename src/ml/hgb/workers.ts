@@ -318,8 +318,8 @@ export class WorkerTeam {
 /**
  * Bin the training rows (and the validation rows) of X, thresholds from the training rows only
  * (BinMapper.fit then transform), with the features shared between nThreads threads: the same
- * kernels per feature, so the same thresholds and bins as BinMapper. The rows are gathered feature
- * by feature inside the shares, so X is never copied row by row. `trainRows`/`valRows` are row
+ * kernels per feature, so the same thresholds and bins as BinMapper. Each feature's column of X
+ * is binned whole, in place, and each set takes its rows' bins, so X is never copied. `trainRows`/`valRows` are row
  * indices into X (trainRows null: all rows, in order); `subsample` are positions within the
  * training rows (BinMapper.subsampleRows). With more than one thread the results are in
  * SharedArrayBuffers, ready for a threaded Engine.
@@ -357,6 +357,14 @@ export function binRows(
       isTrain: i === 0,
     };
   });
+  // The rows of X the thresholds come from: the training rows, or the subsample of them.
+  let thresholdRows = trainRows;
+  if (subsample) {
+    thresholdRows = new Int32Array(subsample.length);
+    for (let i = 0; i < subsample.length; i++) {
+      thresholdRows[i] = trainRows ? trainRows[subsample[i]] : subsample[i];
+    }
+  }
   const team = new WorkerTeam(T);
   const state: BinState = {
     kind: 'bin',
@@ -369,7 +377,7 @@ export function binRows(
     x,
     nRowsX: X.nRows,
     sets: sets.map(({ rows, n, columns, binnedRows }) => ({ rows, n, columns, binnedRows })),
-    subsample: subsample && shared ? ints(subsample) : subsample,
+    thresholdRows: thresholdRows && shared ? ints(thresholdRows) : thresholdRows,
     thresholds: new Float64Array(buffer(nF * maxBins * 8)),
     counts: new Int32Array(buffer(nF * 4)),
     spin: SPIN,
