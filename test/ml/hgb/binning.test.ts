@@ -85,6 +85,33 @@ describe('BinMapper against scikit-learn 1.2.1 _BinMapper', () => {
     }
   });
 
+  it('takes the thresholds from the subsample of the training rows when there are more than 200,000 of them', () => {
+    const c = fixture.cases.find((k) => k.data.n > 200_000) as BinningCase;
+    const { X } = makeData({ ...c.data, target: 'none' }, c.data.n);
+    const perm = new RandomState(7).permutation(X.nRows);
+    const train = perm.slice(0, X.nRows - 1_000);
+    const val = perm.slice(X.nRows - 1_000);
+    expect(train.length).toBeGreaterThan(200_000);
+    const Xtrain = takeRows(X, train);
+    // BinMapper.fit draws the subsample of the rows it is given, as sklearn's _BinMapper does
+    const reference = new BinMapper(c.n_bins).fit(Xtrain, new RandomState(3));
+    for (const threads of [1, 2]) {
+      const mapper = new BinMapper(c.n_bins);
+      const subsample = mapper.subsampleRows(train.length, new RandomState(3));
+      expect(subsample).not.toBeNull();
+      const { binned, binnedVal } = binRows(mapper, X, train, val, subsample, threads);
+      mapper.thresholds.forEach((t, j) => {
+        expect(sameBits(t, reference.thresholds[j]), `thresholds of column ${j}`).toBe(true);
+      });
+      expect(Buffer.from(binned.columns).equals(Buffer.from(reference.transform(Xtrain).columns))).toBe(true);
+      expect(
+        Buffer.from(binnedVal?.columns ?? []).equals(
+          Buffer.from(reference.transform(takeRows(X, val)).columns),
+        ),
+      ).toBe(true);
+    }
+  });
+
   it('covers the cases the brief names', () => {
     const kinds = new Set(fixture.cases.flatMap((c) => c.data.kinds));
     for (const k of ['int6', 'centered', 'const', 'nan']) expect(kinds.has(k)).toBe(true);
