@@ -19,11 +19,11 @@
 // estimator (nThreads automatic) unless --threads is given; scikit-learn's OpenMP default.
 // Needs: the build in dist/ and /usr/bin/python3 with scikit-learn 1.2.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { args, median, opt, root } from './lib.mjs';
+import { args, flagshipHgbParams, loadPrepared, median, opt, root } from './lib.mjs';
 
 const scales = opt('scales', '1,10,50').split(',').map(Number);
 const repeats = Math.max(1, Number(opt('repeats', '3')));
@@ -47,29 +47,8 @@ for (const [what, path] of [
 
 const { HistGradientBoostingRegressor } = await import(pathToFileURL(built).href);
 
-/** The .bin file as a column-major Matrix and a target vector. */
-function load(stem) {
-  const { rows, features } = JSON.parse(readFileSync(`${stem}.json`, 'utf8'));
-  const buf = readFileSync(`${stem}.bin`);
-  const flat = new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8);
-  const width = features + 1;
-  const data = new Float64Array(rows * features);
-  const y = new Float64Array(rows);
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < features; j++) data[j * rows + i] = flat[i * width + j];
-    y[i] = flat[i * width + features];
-  }
-  return { X: { nRows: rows, nCols: features, data }, y };
-}
-
 function fitOnce(X, y) {
-  const model = new HistGradientBoostingRegressor({
-    maxDepth: 8,
-    learningRate: 0.1,
-    maxIter: 200,
-    randomState: 42,
-    ...(threads > 0 ? { nThreads: threads } : {}),
-  });
+  const model = new HistGradientBoostingRegressor(flagshipHgbParams(threads));
   const t = performance.now();
   model.fit(X, y);
   return { seconds: (performance.now() - t) / 1000, nIter: model.nIter, threads: model.nThreadsUsed };
@@ -78,7 +57,7 @@ function fitOnce(X, y) {
 // Child mode (a cold fit): load, fit once, print the result as JSON.
 const child = opt('child', null);
 if (child !== null) {
-  const { X, y } = load(child);
+  const { X, y } = loadPrepared(child);
   console.log(JSON.stringify(fitOnce(X, y)));
   process.exit(0);
 }
@@ -109,7 +88,7 @@ const runs = (xs) => xs.map((s) => s.toFixed(3)).join(' ');
 const table = [];
 for (const k of scales) {
   const stem = join(work, `hgb-${k}x`);
-  const { X, y } = load(stem);
+  const { X, y } = loadPrepared(stem);
   const cold = [];
   const warm = [];
   const theirs = [];

@@ -14,11 +14,11 @@
 // process is only partly warm: the histogram and row kernels are generated anew for every fit.)
 // Needs: the build in dist/ and /usr/bin/python3 with scikit-learn 1.2 (to prepare the data).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { opt, root } from './lib.mjs';
+import { flagshipHgbParams, loadPrepared, opt, root } from './lib.mjs';
 
 const scale = Number(opt('scale', '1'));
 const fits = Math.max(1, Number(opt('fits', '2')));
@@ -43,15 +43,7 @@ execFileSync('/usr/bin/python3', [join(root, 'bench/hgb-fit.py'), 'prepare', csv
   stdio: 'inherit',
 });
 const stem = join(work, `hgb-${scale}x`);
-const { rows, features } = JSON.parse(readFileSync(`${stem}.json`, 'utf8'));
-const raw = readFileSync(`${stem}.bin`);
-const flat = new Float64Array(raw.buffer, raw.byteOffset, raw.byteLength / 8);
-const data = new Float64Array(rows * features);
-const y = new Float64Array(rows);
-for (let i = 0; i < rows; i++) {
-  for (let j = 0; j < features; j++) data[j * rows + i] = flat[i * (features + 1) + j];
-  y[i] = flat[i * (features + 1) + features];
-}
+const { X, y } = loadPrepared(stem);
 
 // Phase timers: each wrapped method adds its wall time to its phase.
 const phases = new Map();
@@ -82,17 +74,11 @@ const take = () => {
 
 for (let f = 1; f <= fits; f++) {
   phases.clear();
-  const model = new HistGradientBoostingRegressor({
-    maxDepth: 8,
-    learningRate: 0.1,
-    maxIter: 200,
-    randomState: 42,
-    ...(threads > 0 ? { nThreads: threads } : {}),
-  });
+  const model = new HistGradientBoostingRegressor(flagshipHgbParams(threads));
   const lines = [];
   let iteration = 0;
   const t0 = performance.now();
-  model.fit({ nRows: rows, nCols: features, data }, y, {
+  model.fit(X, y, {
     onIteration: () => {
       iteration++;
       if (iteration === 1)
