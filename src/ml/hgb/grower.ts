@@ -27,13 +27,14 @@ import { emptySplitInfo, MIN_HESSIAN_TO_SPLIT, rightUpperBound, type SplitInfo }
 export const SEGMENT_SIZE = 8;
 
 /**
- * Record which leaf each training sample of positions [from, to) fell in: leafOf[sample] = leaf
- * id. A segment is [start, count, leaf, feature, bin, upper, rightLeaf, buffer]: its samples are
- * positions [start, start + count) of index buffer `buffer` (indices[buffer * nRows + k]); with feature -1 they all are in `leaf`, otherwise they
- * go to `leaf` or `rightLeaf` by the same test as partitionInto. The raw predictions are then
- * updated row by row, in order, by the next pass over the rows (loss.ts residualsAfterTree), which
- * is sklearn's _update_raw_predictions (raw[sample] += leaf.value, once per sample and tree) with
- * sequential instead of scattered float updates. Self-contained (runs in worker threads).
+ * Record which leaf each training sample of positions [from, to) fell in: leafOf[sample] = leaf id.
+ * A segment is [start, count, leaf, feature, bin, upper, rightLeaf, buffer]: its samples are at
+ * positions [start, start + count) of index buffer `buffer` (indices[buffer * nRows + k]); with
+ * feature -1 they all are in `leaf`, otherwise they go to `leaf` or `rightLeaf` by the same test as
+ * partitionInto. The raw predictions are then updated row by row, in order, by the next pass over
+ * the rows (loss.ts residualsAfterTree), which is sklearn's _update_raw_predictions (raw[sample] +=
+ * leaf.value, once per sample and tree) with sequential instead of scattered float updates.
+ * Self-contained (runs in worker threads).
  */
 export function assignLeaves(
   leafOf: Uint16Array | Uint32Array,
@@ -94,9 +95,10 @@ export interface TreeKernels {
   /** histograms of the root (all rows, natural order) into its slot, then its best split */
   root(request: SplitRequest): void;
   /**
-   * After a split: histograms of the smaller child (samples at positions [start, start+count) of index buffer `buffer`)
-   * into slot `smallHist`; the larger child's by subtraction, in place in the parent's slot
-   * `parentHist`; then the best splits of the children given (null: a leaf, not needed).
+   * After a split: histograms of the smaller child (samples at positions [start, start+count) of
+   * index buffer `buffer`) into slot `smallHist`; the larger child's by subtraction, in place in
+   * the parent's slot `parentHist`; then the best splits of the children given (null: a leaf, not
+   * needed).
    */
   children(
     start: number,
@@ -108,8 +110,8 @@ export interface TreeKernels {
     right: SplitRequest | null,
   ): void;
   /**
-   * Stable partition of positions [start, start+count) of index buffer `buffer` by the split into the other buffer,
-   * at the same positions; `nLeft` (from the histograms) samples go left.
+   * Stable partition of positions [start, start+count) of index buffer `buffer` by the split into
+   * the other buffer, at the same positions; `nLeft` (from the histograms) samples go left.
    */
   splitIndices(start: number, count: number, buffer: number, nLeft: number, split: SplitInfo): void;
 }

@@ -273,12 +273,12 @@ export function emptySplitInfo(): SplitInfo {
 /**
  * Apply a split to the samples at positions [start, end) of index buffer `buffer` (the two buffers
  * are `indices`, buffer b at b * nRows): those going left are written, in order, to positions
- * left.. of the other buffer, those going right, in order, to positions right... With left = the node's start and
- * right = left + the node's left count (known from the histograms), this is sklearn's
- * split_indices, a stable partition; the threaded partition does the same on consecutive chunks
- * of a node with each chunk's own offsets (markSides, partitionBySides), which gives the same
- * order. Reads the column-major bins. The node's samples move to the other index buffer: no copy
- * back.
+ * left.. of the other buffer, those going right, in order, to positions right... With left = the
+ * node's start and right = left + the node's left count (known from the histograms), this is
+ * sklearn's split_indices, a stable partition; the threaded partition does the same on consecutive
+ * chunks of a node with each chunk's own offsets (markSides, partitionBySides), which gives the
+ * same order. Reads the column-major bins. The node's samples move to the other index buffer: no
+ * copy back.
  *
  * A sample goes left when its bin is <= `bin`, or when it is missing and missing values go left.
  * Since the missing-value bin is the largest bin, "goes right" is bin < v < upper, with upper the

@@ -318,11 +318,11 @@ export class WorkerTeam {
 /**
  * Bin the training rows (and the validation rows) of X, thresholds from the training rows only
  * (BinMapper.fit then transform), with the features shared between nThreads threads: the same
- * kernels per feature, so the same thresholds and bins as BinMapper. Each feature's column of X
- * is binned whole, in place, and each set takes its rows' bins, so X is never copied. `trainRows`/`valRows` are row
- * indices into X (trainRows null: all rows, in order); `subsample` are positions within the
- * training rows (BinMapper.subsampleRows). With more than one thread the results are in
- * SharedArrayBuffers, ready for a threaded Engine.
+ * kernels per feature, so the same thresholds and bins as BinMapper. Each feature's column of X is
+ * binned whole, in place, and each set takes its rows' bins, so X is never copied.
+ * `trainRows`/`valRows` are row indices into X (trainRows null: all rows, in order); `subsample`
+ * are positions within the training rows (BinMapper.subsampleRows). With more than one thread the
+ * results are in SharedArrayBuffers, ready for a threaded Engine.
  */
 export function binRows(
   mapper: BinMapper,
