@@ -1,18 +1,37 @@
 /**
- * The fitted preprocessing that turns a raw Table into the estimator's feature matrix — the
- * equivalent of the reference's ColumnTransformer([("num", SimpleImputer, numeric + ratios),
- * ("cat", OneHotEncoder, categorical)]) after the ratio columns are added. It travels inside the
- * model package, so serving applies exactly what training fitted.
+ * The fitted preprocessing that turns a raw Table into the estimator's feature matrix. It travels
+ * inside the model package (its `order` included), so serving applies exactly what training fitted.
+ * Two orders of the same three steps, params.yaml's `preprocessing.order`:
  *
- * Output column order: the numeric inputs, then the ratio features (both minus any column the
- * imputer drops for having no observed value in fit), then the one-hot columns.
+ * - 'impute_encode_ratios', the reference's pipelines/train.py step for step (no
+ *   ColumnTransformer): SimpleImputer on the `imputeColumns` only (the flagship: total_bedrooms),
+ *   written back in place; OneHotEncoder on the categorical columns, appended after the numeric
+ *   ones; then the ratios, computed from the imputed values and appended last. Output: the numeric
+ *   inputs, the one-hot columns, the ratios. Other numeric columns pass through as they are (a
+ *   missing value stays missing, for the estimator to handle, as in the reference), and so does a
+ *   ratio's division by zero.
+ * - 'ratios_impute_encode', mlship's earlier order, a ColumnTransformer([("num", SimpleImputer,
+ *   numeric + ratios), ("cat", OneHotEncoder, categorical)]) after the ratio columns are added from
+ *   the raw values. Output: the numeric inputs, then the ratios (both minus any column the imputer
+ *   drops for having no observed value in fit), then the one-hot columns. Model packages written
+ *   before `order` existed hold no such field and are read as this order, which is what they did.
  */
-import { InvalidInputError, ModelPackageError, NotFittedError } from '../core/errors.js';
+import {
+  InvalidInputError,
+  InvalidParameterError,
+  ModelPackageError,
+  NotFittedError,
+} from '../core/errors.js';
 import type { CategoricalColumn, Column, Table } from '../table/table.js';
 import { type HandleUnknown, OneHotEncoder, type OneHotEncoderState } from './encode.js';
 import { parseRatioSpecs, type RatioFeatureSpec, ratioFeature } from './features.js';
 import { type ImputeStrategy, SimpleImputer, type SimpleImputerState } from './impute.js';
-import { createMatrix, type Matrix } from './matrix.js';
+import { column, createMatrix, type Matrix } from './matrix.js';
+
+export const PREPROCESSING_ORDERS = ['impute_encode_ratios', 'ratios_impute_encode'] as const;
+export type PreprocessingOrder = (typeof PREPROCESSING_ORDERS)[number];
+/** What a state without `order` did: the only order mlship had before the field existed. */
+const LEGACY_ORDER: PreprocessingOrder = 'ratios_impute_encode';
 
 export interface FeaturePipelineParams {
   numeric: readonly string[];
@@ -20,14 +39,27 @@ export interface FeaturePipelineParams {
   ratios: readonly RatioFeatureSpec[];
   imputeStrategy: Exclude<ImputeStrategy, 'constant'>;
   handleUnknown: HandleUnknown;
+  /** default 'impute_encode_ratios', the reference's order */
+  order?: PreprocessingOrder;
+  /**
+   * 'impute_encode_ratios' only: the numeric columns the imputer fits and fills (default: every
+   * numeric column; empty: no imputation). 'ratios_impute_encode' imputes every numeric and ratio
+   * column and refuses this list.
+   */
+  imputeColumns?: readonly string[];
 }
 
 export interface FeaturePipelineState {
   type: 'FeaturePipeline';
+  /** absent in packages written before it existed: read as 'ratios_impute_encode' */
+  order?: PreprocessingOrder;
   numeric: string[];
   categorical: string[];
   ratios: RatioFeatureSpec[];
-  imputer: SimpleImputerState;
+  /** 'impute_encode_ratios' only: the columns the imputer was fitted on, in its input order */
+  impute_columns?: string[];
+  /** null: 'impute_encode_ratios' with no column to impute */
+  imputer: SimpleImputerState | null;
   encoder: OneHotEncoderState | null;
 }
 
@@ -92,7 +124,10 @@ function categoricalColumn(table: Table, name: string, rows: Int32Array | undefi
 
 export class FeaturePipeline {
   readonly params: FeaturePipelineParams;
-  private imputer: SimpleImputer | undefined;
+  readonly order: PreprocessingOrder;
+  /** 'impute_encode_ratios': the columns imputed; 'ratios_impute_encode': every numeric and ratio */
+  readonly imputeColumns: readonly string[];
+  private fittedImputerOrNull: SimpleImputer | null | undefined;
   private encoder: OneHotEncoder | null | undefined;
 
   constructor(params: FeaturePipelineParams) {
@@ -100,6 +135,37 @@ export class FeaturePipeline {
     const names = [...params.numeric, ...params.ratios.map((r) => r.name), ...params.categorical];
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup !== undefined) throw new InvalidInputError(`feature "${dup}" is defined twice`);
+    this.order = params.order ?? 'impute_encode_ratios';
+    if (!PREPROCESSING_ORDERS.includes(this.order)) {
+      throw new InvalidParameterError(
+        `preprocessing order must be one of ${PREPROCESSING_ORDERS.join(', ')}; got ${JSON.stringify(this.order)}`,
+      );
+    }
+    if (this.order === 'ratios_impute_encode') {
+      if (params.imputeColumns !== undefined) {
+        throw new InvalidParameterError(
+          'the columns to impute are chosen only with order impute_encode_ratios; ratios_impute_encode imputes every numeric and ratio column',
+        );
+      }
+      this.imputeColumns = [...params.numeric, ...params.ratios.map((r) => r.name)];
+    } else {
+      const cols = params.imputeColumns ?? params.numeric;
+      for (const [i, c] of cols.entries()) {
+        if (!params.numeric.includes(c)) {
+          throw new InvalidParameterError(
+            `cannot impute "${c}": it is not one of the numeric features (${params.numeric.join(', ')})`,
+          );
+        }
+        if (cols.indexOf(c) !== i) throw new InvalidParameterError(`column "${c}" is listed twice to impute`);
+      }
+      this.imputeColumns = [...cols];
+    }
+  }
+
+  /** The fitted imputer; null when order impute_encode_ratios has no column to impute. */
+  get imputer(): SimpleImputer | null {
+    if (this.fittedImputerOrNull === undefined) throw new NotFittedError('FeaturePipeline');
+    return this.fittedImputerOrNull;
   }
 
   /** The raw columns a caller must provide, in signature order. */
@@ -120,18 +186,31 @@ export class FeaturePipeline {
 
   /** Names of the output features, in matrix column order. */
   get featureNames(): string[] {
-    const imputer = this.fittedImputer();
-    const numericNames = this.numericNames();
-    const dropped = new Set(imputer.emptyFeatures);
-    const kept = numericNames.filter((_, j) => !dropped.has(j));
-    return [...kept, ...(this.encoder ? this.encoder.featureNamesOut() : [])];
+    const imputer = this.imputer;
+    const oneHot = this.encoder ? this.encoder.featureNamesOut() : [];
+    const ratioNames = this.params.ratios.map((r) => r.name);
+    if (this.order === 'impute_encode_ratios') return [...this.params.numeric, ...oneHot, ...ratioNames];
+    const dropped = new Set(imputer ? imputer.emptyFeatures : []);
+    const kept = [...this.params.numeric, ...ratioNames].filter((_, j) => !dropped.has(j));
+    return [...kept, ...oneHot];
   }
 
   /** Fit on `rows` of `table` (all rows when omitted). */
   fit(table: Table, rows?: Int32Array): this {
-    this.imputer = new SimpleImputer({ strategy: this.params.imputeStrategy }).fit(
-      this.numericMatrix(table, rows),
-    );
+    if (this.imputeColumns.length === 0) this.fittedImputerOrNull = null;
+    else {
+      const imputer = new SimpleImputer({ strategy: this.params.imputeStrategy });
+      this.fittedImputerOrNull = imputer.fit(this.imputerInput(table, rows));
+      const empty = this.order === 'impute_encode_ratios' ? imputer.emptyFeatures : [];
+      if (empty.length > 0) {
+        // The reference writes the imputer's output back into its columns; scikit-learn dropping
+        // an empty column would fail there, so it is an error here too, naming the column.
+        this.fittedImputerOrNull = undefined;
+        throw new InvalidInputError(
+          `cannot impute ${empty.map((j) => `"${this.imputeColumns[j]}"`).join(', ')}: no value in the training rows`,
+        );
+      }
+    }
     this.encoder =
       this.params.categorical.length === 0
         ? null
@@ -143,29 +222,21 @@ export class FeaturePipeline {
 
   /** The feature matrix for `rows` of `table` (all rows when omitted). */
   transform(table: Table, rows?: Int32Array): Matrix {
-    const imputer = this.fittedImputer();
-    const numeric = imputer.transform(this.numericMatrix(table, rows));
-    const nRows = numeric.nRows;
-    const nOneHot = this.encoder ? this.encoder.nFeaturesOut : 0;
-    const out = createMatrix(nRows, numeric.nCols + nOneHot, this.featureNames);
-    out.data.set(numeric.data, 0);
-    if (this.encoder) {
-      this.encoder.transformInto(
-        this.params.categorical.map((c) => categoricalColumn(table, c, rows)),
-        out,
-        numeric.nCols,
-      );
-    }
-    return out;
+    return this.order === 'impute_encode_ratios'
+      ? this.transformReference(table, rows)
+      : this.transformColumnTransformer(table, rows);
   }
 
   toJSON(): FeaturePipelineState {
+    const imputer = this.imputer;
     return {
       type: 'FeaturePipeline',
+      order: this.order,
       numeric: [...this.params.numeric],
       categorical: [...this.params.categorical],
       ratios: this.params.ratios.map((r) => ({ ...r })),
-      imputer: this.fittedImputer().toJSON(),
+      ...(this.order === 'impute_encode_ratios' ? { impute_columns: [...this.imputeColumns] } : {}),
+      imputer: imputer ? imputer.toJSON() : null,
       encoder: this.encoder ? this.encoder.toJSON() : null,
     };
   }
@@ -181,6 +252,10 @@ export class FeaturePipeline {
       Array.isArray(v) && v.every((x) => typeof x === 'string')
         ? (v as string[])
         : fail(`${key} must be a list of names`);
+    const order = s.order ?? LEGACY_ORDER;
+    if (!PREPROCESSING_ORDERS.includes(order)) {
+      fail(`order must be one of ${PREPROCESSING_ORDERS.join(', ')}, got ${JSON.stringify(order)}`);
+    }
     const numeric = names(s.numeric, 'numeric');
     const categorical = names(s.categorical, 'categorical');
     let ratios: RatioFeatureSpec[] = [];
@@ -189,35 +264,55 @@ export class FeaturePipeline {
     } catch (e) {
       fail((e as Error).message);
     }
-    const imputer = SimpleImputer.fromJSON(s.imputer);
+    let imputeColumns: string[] | undefined;
+    if (order === 'impute_encode_ratios') imputeColumns = names(s.impute_columns, 'impute_columns');
+    else if (s.impute_columns !== undefined) fail(`impute_columns is not used with order ${order}`);
+    const imputer = s.imputer == null ? null : SimpleImputer.fromJSON(s.imputer);
     const encoder = s.encoder == null ? null : OneHotEncoder.fromJSON(s.encoder);
     const handleUnknown = encoder ? encoder.handleUnknown : 'ignore';
-    const p = new FeaturePipeline({
-      numeric,
-      categorical,
-      ratios,
-      imputeStrategy: imputer.strategy as FeaturePipelineParams['imputeStrategy'],
-      handleUnknown,
-    });
-    if (imputer.nFeaturesIn !== numeric.length + ratios.length) {
-      fail(
-        `the imputer was fitted on ${imputer.nFeaturesIn} features, but the pipeline has ${numeric.length + ratios.length}`,
-      );
+    let p: FeaturePipeline;
+    try {
+      p = new FeaturePipeline({
+        numeric,
+        categorical,
+        ratios,
+        imputeStrategy: (imputer?.strategy ?? 'median') as FeaturePipelineParams['imputeStrategy'],
+        handleUnknown,
+        order,
+        imputeColumns,
+      });
+    } catch (e) {
+      return fail((e as Error).message);
+    }
+    const nImputed = p.imputeColumns.length;
+    if ((imputer?.nFeaturesIn ?? 0) !== nImputed) {
+      fail(`the imputer was fitted on ${imputer?.nFeaturesIn ?? 0} features, but the pipeline imputes ${nImputed}`);
+    }
+    if (order === 'impute_encode_ratios' && imputer && imputer.emptyFeatures.length > 0) {
+      fail('the imputer drops a column it should fill');
     }
     if ((encoder ? encoder.featureNamesIn.join('\0') : '') !== categorical.join('\0')) {
       fail('the encoder was fitted on other columns than the pipeline lists as categorical');
     }
-    p.imputer = imputer;
+    p.fittedImputerOrNull = imputer;
     p.encoder = encoder;
     return p;
   }
 
-  private numericNames(): string[] {
-    return [...this.params.numeric, ...this.params.ratios.map((r) => r.name)];
+  /** The matrix the imputer fits on and transforms: its columns, for `rows` of `table`. */
+  private imputerInput(table: Table, rows: Int32Array | undefined): Matrix {
+    if (this.order === 'ratios_impute_encode') return this.rawNumericAndRatios(table, rows);
+    const nRows = rows ? rows.length : table.nRows;
+    const m = createMatrix(nRows, this.imputeColumns.length, this.imputeColumns);
+    this.imputeColumns.forEach((name, j) => {
+      m.data.set(numericValues(table, name, rows), j * nRows);
+    });
+    return m;
   }
 
-  private numericMatrix(table: Table, rows: Int32Array | undefined): Matrix {
-    const names = this.numericNames();
+  /** 'ratios_impute_encode': the numeric inputs and the ratios of raw values, as one matrix. */
+  private rawNumericAndRatios(table: Table, rows: Int32Array | undefined): Matrix {
+    const names = this.imputeColumns;
     const nRows = rows ? rows.length : table.nRows;
     const m = createMatrix(nRows, names.length, names);
     this.params.numeric.forEach((name, j) => {
@@ -234,8 +329,53 @@ export class FeaturePipeline {
     return m;
   }
 
-  private fittedImputer(): SimpleImputer {
-    if (!this.imputer) throw new NotFittedError('FeaturePipeline');
-    return this.imputer;
+  /** The one-hot columns written into `out` from column `offset` on (nothing without categoricals). */
+  private encodeInto(table: Table, rows: Int32Array | undefined, out: Matrix, offset: number): void {
+    if (!this.encoder) return;
+    this.encoder.transformInto(
+      this.params.categorical.map((c) => categoricalColumn(table, c, rows)),
+      out,
+      offset,
+    );
+  }
+
+  /** 'ratios_impute_encode': impute [numeric, ratios of raw values], then the one-hot columns. */
+  private transformColumnTransformer(table: Table, rows: Int32Array | undefined): Matrix {
+    const raw = this.rawNumericAndRatios(table, rows);
+    const numeric = this.imputer ? this.imputer.transform(raw) : raw;
+    const nOneHot = this.encoder ? this.encoder.nFeaturesOut : 0;
+    const out = createMatrix(numeric.nRows, numeric.nCols + nOneHot, this.featureNames);
+    out.data.set(numeric.data, 0);
+    this.encodeInto(table, rows, out, numeric.nCols);
+    return out;
+  }
+
+  /** 'impute_encode_ratios': numeric (imputeColumns filled), one-hot, ratios of the imputed values. */
+  private transformReference(table: Table, rows: Int32Array | undefined): Matrix {
+    const { numeric, ratios } = this.params;
+    const nRows = rows ? rows.length : table.nRows;
+    const nOneHot = this.encoder ? this.encoder.nFeaturesOut : 0;
+    const out = createMatrix(nRows, numeric.length + nOneHot + ratios.length, this.featureNames);
+    numeric.forEach((name, j) => {
+      out.data.set(numericValues(table, name, rows), j * nRows);
+    });
+    const imputer = this.imputer;
+    if (imputer) {
+      const filled = imputer.transform(this.imputerInput(table, rows));
+      this.imputeColumns.forEach((name, k) => {
+        out.data.set(column(filled, k), numeric.indexOf(name) * nRows);
+      });
+    }
+    this.encodeInto(table, rows, out, numeric.length);
+    // A ratio reads a numeric feature's values as imputed above, any other column as it is.
+    const operand = (name: string): Float64Array => {
+      const j = numeric.indexOf(name);
+      return j >= 0 ? column(out, j) : numericValues(table, name, rows);
+    };
+    const base = numeric.length + nOneHot;
+    ratios.forEach((r, k) => {
+      out.data.set(ratioFeature(operand(r.numerator), operand(r.denominator)), (base + k) * nRows);
+    });
+    return out;
   }
 }

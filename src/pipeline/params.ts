@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { InvalidParameterError, NotFoundError } from '../core/errors.js';
+import { PREPROCESSING_ORDERS, type PreprocessingOrder } from '../ml/preprocess.js';
 
 export const MODEL_TYPES = ['hgb', 'random_forest', 'decision_tree', 'linear', 'ridge'] as const;
 export type ModelType = (typeof MODEL_TYPES)[number];
@@ -16,10 +17,19 @@ export interface RatioSpec {
 }
 
 export interface PipelineParams {
-  data: { path: string; target: string };
+  /**
+   * name: the dataset's name in a tracked run (MLflow's dataset input); undefined means the stem
+   * of the file trained on. It names data.path, so training on another file (--data) uses that
+   * file's stem instead.
+   */
+  data: { path: string; target: string; name?: string };
   split: { testSize: number; randomState: number };
   features: { numeric: string[]; categorical: string[]; ratios: RatioSpec[] };
   preprocessing: {
+    /** the steps' order (src/ml/preprocess.ts); the flagship's is the reference's */
+    order: PreprocessingOrder;
+    /** impute_encode_ratios: the numeric columns imputed; null for ratios_impute_encode (all) */
+    imputeColumns: string[] | null;
     imputeStrategy: 'mean' | 'median' | 'most_frequent';
     handleUnknown: 'ignore' | 'error';
   };
@@ -27,7 +37,7 @@ export interface PipelineParams {
 }
 
 export const DEFAULT_PARAMS: PipelineParams = {
-  data: { path: 'data/raw/housing.csv', target: 'median_house_value' },
+  data: { path: 'data/raw/housing.csv', target: 'median_house_value', name: 'california_housing_raw' },
   split: { testSize: 0.2, randomState: 42 },
   features: {
     numeric: [
@@ -47,7 +57,12 @@ export const DEFAULT_PARAMS: PipelineParams = {
       { name: 'population_per_household', numerator: 'population', denominator: 'households' },
     ],
   },
-  preprocessing: { imputeStrategy: 'median', handleUnknown: 'ignore' },
+  preprocessing: {
+    order: 'impute_encode_ratios',
+    imputeColumns: ['total_bedrooms'],
+    imputeStrategy: 'median',
+    handleUnknown: 'ignore',
+  },
   model: {
     type: 'hgb',
     params: {
@@ -123,7 +138,7 @@ export function validateParams(doc: unknown, file = 'params.yaml'): PipelinePara
   const d = DEFAULT_PARAMS;
 
   const data = section(doc, 'data', file);
-  checkKeys(data, ['path', 'target'], `${file}: data`);
+  checkKeys(data, ['path', 'name', 'target'], `${file}: data`);
   const split = section(doc, 'split', file);
   checkKeys(split, ['test_size', 'random_state'], `${file}: split`);
   const testSize = num(split.test_size, `${file}: split.test_size`, d.split.testSize);
@@ -148,7 +163,8 @@ export function validateParams(doc: unknown, file = 'params.yaml'): PipelinePara
   }
 
   const pre = section(doc, 'preprocessing', file);
-  checkKeys(pre, ['impute_strategy', 'handle_unknown'], `${file}: preprocessing`);
+  checkKeys(pre, ['order', 'impute_columns', 'impute_strategy', 'handle_unknown'], `${file}: preprocessing`);
+  const order = oneOf(pre.order, PREPROCESSING_ORDERS, `${file}: preprocessing.order`, d.preprocessing.order);
 
   const model = section(doc, 'model', file);
   checkKeys(model, ['type', ...MODEL_TYPES], `${file}: model`);
@@ -160,18 +176,44 @@ export function validateParams(doc: unknown, file = 'params.yaml'): PipelinePara
     params[t] = model[t] as Obj;
   }
 
+  const numeric = strList(features.numeric, `${file}: features.numeric`, d.features.numeric);
+  let imputeColumns: string[] | null = null;
+  if (order === 'impute_encode_ratios') {
+    // Defaults follow the file: the flagship's column with the flagship's features, every numeric
+    // column when the file lists its own.
+    const dflt = features.numeric === undefined ? d.preprocessing.imputeColumns! : numeric;
+    imputeColumns = strList(pre.impute_columns, `${file}: preprocessing.impute_columns`, dflt);
+    const stray = imputeColumns.find((c) => !numeric.includes(c));
+    if (stray !== undefined) {
+      throw new InvalidParameterError(
+        `${file}: preprocessing.impute_columns: "${stray}" is not in features.numeric`,
+      );
+    }
+  } else if (pre.impute_columns !== undefined) {
+    throw new InvalidParameterError(
+      `${file}: preprocessing.impute_columns applies only to order impute_encode_ratios (${order} imputes every numeric and ratio column)`,
+    );
+  }
+
   const out: PipelineParams = {
     data: {
       path: str(data.path, `${file}: data.path`, d.data.path),
       target: str(data.target, `${file}: data.target`, d.data.target),
+      // the flagship's name belongs to the flagship's file: another data.path is named by its stem
+      name:
+        data.name !== undefined || data.path === undefined
+          ? str(data.name, `${file}: data.name`, d.data.name!)
+          : undefined,
     },
     split: { testSize, randomState },
     features: {
-      numeric: strList(features.numeric, `${file}: features.numeric`, d.features.numeric),
+      numeric,
       categorical: strList(features.categorical, `${file}: features.categorical`, d.features.categorical),
       ratios,
     },
     preprocessing: {
+      order,
+      imputeColumns,
       imputeStrategy: oneOf(
         pre.impute_strategy,
         ['mean', 'median', 'most_frequent'] as const,

@@ -10,7 +10,7 @@ import { publishDirectory } from '../core/fs.js';
 import { hashFile, verifyWorkspaceFile } from '../data/index.js';
 import type { Matrix } from '../ml/matrix.js';
 import { mae, r2Score, rmse } from '../ml/metrics.js';
-import { FeaturePipeline } from '../ml/preprocess.js';
+import { FeaturePipeline, type FeaturePipelineParams } from '../ml/preprocess.js';
 import { trainTestSplit } from '../ml/split.js';
 import { saveModel } from '../model/package.js';
 import { readCsv } from '../table/index.js';
@@ -97,6 +97,21 @@ function targetValues(table: Table, target: string, file: string): Float64Array 
   return col.values;
 }
 
+/** The preprocessing params.yaml describes, as FeaturePipeline takes it. */
+export function featurePipelineParams(params: PipelineParams): FeaturePipelineParams {
+  const { numeric, categorical, ratios } = params.features;
+  const pre = params.preprocessing;
+  return {
+    numeric,
+    categorical,
+    ratios,
+    imputeStrategy: pre.imputeStrategy,
+    handleUnknown: pre.handleUnknown,
+    order: pre.order,
+    ...(pre.imputeColumns === null ? {} : { imputeColumns: pre.imputeColumns }),
+  };
+}
+
 function take(y: Float64Array, rows: Int32Array): Float64Array {
   const out = new Float64Array(rows.length);
   for (let i = 0; i < rows.length; i++) out[i] = y[rows[i]];
@@ -107,7 +122,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { params } = opts;
   const dataPath = opts.dataPath ?? params.data.path;
   const modelType = opts.modelType ?? params.model.type;
-  const { numeric, categorical, ratios } = params.features;
+  const { numeric, categorical } = params.features;
   // the estimator validates its parameters on construction: a typo fails before any data is read
   const estimator = createEstimator(modelType, params.model.params[modelType]);
 
@@ -126,13 +141,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     testSize: params.split.testSize,
     randomState: params.split.randomState,
   });
-  const features = new FeaturePipeline({
-    numeric,
-    categorical,
-    ratios,
-    imputeStrategy: params.preprocessing.imputeStrategy,
-    handleUnknown: params.preprocessing.handleUnknown,
-  }).fit(table, split.train);
+  const features = new FeaturePipeline(featurePipelineParams(params)).fit(table, split.train);
   const Xtrain: Matrix = features.transform(table, split.train);
   const Xtest: Matrix = features.transform(table, split.test);
   const yTrain = take(y, split.train);

@@ -1,22 +1,26 @@
 /**
  * The flagship data prepared exactly as `mlship train` prepares it (readCsv, the committed
- * params' features, FeaturePipeline fitted on scikit-learn's train split), for tests that compare
- * an estimator with scikit-learn on it. The data lives outside the repository, at
- * ../shared/data/housing.csv; tests skip, saying so, when it is absent.
+ * params.yaml's features and preprocessing, FeaturePipeline fitted on scikit-learn's train split),
+ * for tests that compare an estimator with scikit-learn on it. The data lives outside the
+ * repository, at ../shared/data/housing.csv; tests skip, saying so, when it is absent.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import type { Matrix } from '../../src/ml/matrix.js';
-import { FeaturePipeline } from '../../src/ml/preprocess.js';
+import { FeaturePipeline, type PreprocessingOrder } from '../../src/ml/preprocess.js';
 import { trainTestSplit } from '../../src/ml/split.js';
-import { DEFAULT_PARAMS } from '../../src/pipeline/params.js';
+import { loadParams, type PipelineParams } from '../../src/pipeline/params.js';
+import { featurePipelineParams } from '../../src/pipeline/train.js';
 import { numericColumn, readCsv } from '../../src/table/index.js';
 
 export const FLAGSHIP_CSV = fileURLToPath(new URL('../../../shared/data/housing.csv', import.meta.url));
+export const FLAGSHIP_PARAMS_YAML = fileURLToPath(new URL('../../params.yaml', import.meta.url));
 export const HAVE_FLAGSHIP = existsSync(FLAGSHIP_CSV);
 if (!HAVE_FLAGSHIP) console.warn(`flagship tests skipped: ${FLAGSHIP_CSV} not found`);
 
 export interface Flagship {
+  params: PipelineParams;
   features: FeaturePipeline;
   train: Int32Array;
   test: Int32Array;
@@ -26,23 +30,36 @@ export interface Flagship {
   yte: Float64Array;
 }
 
-export async function loadFlagship(): Promise<Flagship> {
-  const p = DEFAULT_PARAMS;
+/**
+ * The committed params.yaml, with `preprocessing.order` switched to `order` when given (the
+ * `impute_columns` list applies to impute_encode_ratios only; ratios_impute_encode imputes every
+ * numeric and ratio column).
+ */
+export async function flagshipParams(order?: PreprocessingOrder): Promise<PipelineParams> {
+  const p = await loadParams(FLAGSHIP_PARAMS_YAML);
+  if (order === undefined || order === p.preprocessing.order) return p;
+  return {
+    ...p,
+    preprocessing: {
+      ...p.preprocessing,
+      order,
+      imputeColumns: order === 'ratios_impute_encode' ? null : (p.preprocessing.imputeColumns ?? p.features.numeric),
+    },
+  };
+}
+
+export async function loadFlagship(order?: PreprocessingOrder): Promise<Flagship> {
+  const p = await flagshipParams(order);
   const table = await readCsv(FLAGSHIP_CSV);
   const { train, test } = trainTestSplit(table.nRows, {
     testSize: p.split.testSize,
     randomState: p.split.randomState,
   });
-  const features = new FeaturePipeline({
-    numeric: p.features.numeric,
-    categorical: p.features.categorical,
-    ratios: p.features.ratios,
-    imputeStrategy: p.preprocessing.imputeStrategy,
-    handleUnknown: p.preprocessing.handleUnknown,
-  }).fit(table, train);
+  const features = new FeaturePipeline(featurePipelineParams(p)).fit(table, train);
   const y = numericColumn(table, p.data.target).values;
   const take = (rows: Int32Array) => Float64Array.from(rows, (i) => y[i]);
   return {
+    params: p,
     features,
     train,
     test,
@@ -57,4 +74,11 @@ export function rmse(pred: Float64Array, y: Float64Array): number {
   let s = 0;
   for (let i = 0; i < y.length; i++) s += (pred[i] - y[i]) ** 2;
   return Math.sqrt(s / y.length);
+}
+
+/** |got - want| <= 1e-9 |want|: the bar every flagship metric meets against scikit-learn's. */
+export function expectRelClose(got: number, want: number, what: string): void {
+  expect(Math.abs(got - want), `${what}: got ${got}, scikit-learn ${want}`).toBeLessThanOrEqual(
+    1e-9 * Math.abs(want),
+  );
 }
