@@ -149,7 +149,7 @@ export function registerTrain(program: Command): void {
       '--experiment <name>',
       `experiment to log the run in (default $MLFLOW_EXPERIMENT_NAME, else ${DEFAULT_EXPERIMENT})`,
     )
-    .option('--run-name <name>', "the run's name (default: one the tracking server picks)")
+    .option('--run-name <name>', "the run's name (default: the estimator's, e.g. hist_gradient_boosting)")
     .addHelpText(
       'after',
       `

@@ -10,8 +10,8 @@
  * are byte-identical to an untracked run's.
  *
  * What a run holds (names chosen to match params.yaml and scikit-learn, documented in README.md):
- * - params: every params.yaml setting that applies, flattened with dots (`data.path`,
- *   `split.test_size`, `features.ratios.rooms_per_household`, `preprocessing.impute_strategy`,
+ * - params: every params.yaml setting that applies, flattened with dots (`data.path`, `data.name`,
+ *   `split.test_size`, `features.ratios.rooms_per_household`, `preprocessing.order`,
  *   `model.type`, `model.hgb.max_depth`), plus every resolved estimator parameter, defaults
  *   included (`model.hgb.max_leaf_nodes` = 31), as the fitted model records them. Values are
  *   written as Python's str() writes them, which is what `mlflow.log_params` would store for the
@@ -19,10 +19,10 @@
  * - metrics: `train_rmse`, `train_mae`, `train_r2`, `test_rmse`, `test_mae`, `test_r2`,
  *   `fit_seconds`, `n_iter` (iterating models), and the per-iteration `training_loss` and
  *   `validation_loss` histories with step = iteration (1..n_iter) and the time each was reached;
- * - tags: `mlflow.runName`, `mlflow.user`, `mlflow.source.type` = LOCAL, `mlflow.source.name`,
+ * - tags: `mlflow.runName` (default: defaultRunName()), `mlflow.user`, `mlflow.source.type` = LOCAL, `mlflow.source.name`,
  *   `mlflow.source.git.commit` (in a git checkout), `mlship_version`, `data_uri`, `data_dvc_md5`,
  *   `mlflow.log-model.history` (what MLflow's `log_model` records, so UIs list the model);
- * - the dataset input (log-inputs) with context `training`;
+ * - the dataset input (log-inputs) with context `training`, named as datasetName() says;
  * - artifacts: the model package under `model/`, plus `metrics.json` and `split.json` (the exact
  *   rows of the split) at the root.
  */
@@ -45,12 +45,38 @@ export const DEFAULT_EXPERIMENT = 'california_housing_price';
 /** Where the model package goes among the run's artifacts (MLflow's `artifact_path`). */
 export const MODEL_ARTIFACT_PATH = 'model';
 
+/**
+ * A run's name when none is given: its estimator's scikit-learn class in snake_case, without the
+ * Regressor suffix, as the reference names its HistGradientBoostingRegressor run.
+ */
+const RUN_NAMES: Record<ModelType, string> = {
+  hgb: 'hist_gradient_boosting',
+  random_forest: 'random_forest',
+  decision_tree: 'decision_tree',
+  linear: 'linear_regression',
+  ridge: 'ridge',
+};
+
+export function defaultRunName(modelType: ModelType): string {
+  return RUN_NAMES[modelType];
+}
+
+/**
+ * The dataset input's name: params.yaml's data.name (the flagship's `california_housing_raw`, as
+ * the reference names it) when training on the file it names, else the stem of the file trained on
+ * — a name given for one file would mislabel another passed with --data.
+ */
+export function datasetName(params: PipelineParams, dataPath: string): string {
+  const own = params.data.name !== undefined && resolve(dataPath) === resolve(params.data.path);
+  return own ? params.data.name! : basename(dataPath, extname(dataPath));
+}
+
 export interface TrackingOptions {
   /** An open client; the caller closes it. */
   client: TrackingClient;
   /** Default DEFAULT_EXPERIMENT; created when absent. */
   experimentName?: string;
-  /** Default: the server picks one (MLflow's random adjective-animal-number names). */
+  /** Default: defaultRunName(model type), e.g. `hist_gradient_boosting`. */
   runName?: string;
   /** `mlflow.source.name`: what ran (default "mlship train"). */
   sourceName?: string;
@@ -82,12 +108,17 @@ export function pipelineParams(params: PipelineParams, dataPath: string, modelTy
   const out: Param[] = [];
   const add = (key: string, value: unknown) => out.push({ key, value: pyStr(value) });
   add('data.path', dataPath);
+  add('data.name', datasetName(params, dataPath));
   add('data.target', params.data.target);
   add('split.test_size', params.split.testSize);
   add('split.random_state', params.split.randomState);
   add('features.numeric', params.features.numeric);
   add('features.categorical', params.features.categorical);
   for (const r of params.features.ratios) add(`features.ratios.${r.name}`, [r.numerator, r.denominator]);
+  add('preprocessing.order', params.preprocessing.order);
+  if (params.preprocessing.imputeColumns !== null) {
+    add('preprocessing.impute_columns', params.preprocessing.imputeColumns);
+  }
   add('preprocessing.impute_strategy', params.preprocessing.imputeStrategy);
   add('preprocessing.handle_unknown', params.preprocessing.handleUnknown);
   add('model.type', modelType);
@@ -192,13 +223,13 @@ export async function dataOrigin(dataPath: string): Promise<string> {
  * 36-character limit) rather than MLflow's 8-character pandas hash, which depends on pandas'
  * internal hashing and cannot be reproduced outside it; it equals the `data_dvc_md5` tag.
  */
-export function datasetInput(result: TrainResult): DatasetInput {
+export function datasetInput(result: TrainResult, name: string): DatasetInput {
   const { path, nRows, columns } = result.dataset;
   const abs = isAbsolute(path) ? path : resolve(path);
   return {
     tags: [{ key: 'mlflow.data.context', value: 'training' }],
     dataset: {
-      name: basename(path, extname(path)),
+      name,
       digest: result.metrics.data_md5,
       source_type: 'local',
       source: pyJsonDumps({ uri: abs }),
@@ -287,7 +318,7 @@ export async function trainWithTracking(
   if (commit) tags.push({ key: 'mlflow.source.git.commit', value: commit });
   const created = await client.createRun({
     experimentId: experiment.experiment_id,
-    runName: tracking.runName,
+    runName: tracking.runName ?? defaultRunName(modelType),
     startTime: Date.now(),
     tags,
     // MLflow's client copies the mlflow.user tag into the deprecated user_id attribute.
@@ -331,7 +362,7 @@ export async function trainWithTracking(
         { key: 'mlflow.log-model.history', value: await loggedModelTag(result.modelDir) },
       ],
     });
-    await client.logInputs(runId, [datasetInput(result)]);
+    await client.logInputs(runId, [datasetInput(result, datasetName(opts.params, dataPath))]);
     await client.logArtifacts(runId, result.modelDir, MODEL_ARTIFACT_PATH);
     await client.logArtifact(runId, join(result.outDir, 'metrics.json'));
     await client.logArtifact(runId, join(result.outDir, 'split.json'));

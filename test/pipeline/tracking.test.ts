@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,10 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidParameterError } from '../../src/core/errors.js';
 import { VERSION } from '../../src/core/version.js';
 import { loadModel } from '../../src/model/package.js';
-import { DEFAULT_PARAMS, type PipelineParams } from '../../src/pipeline/params.js';
+import { DEFAULT_PARAMS, loadParams, MODEL_TYPES, type PipelineParams } from '../../src/pipeline/params.js';
 import {
   currentUser,
   DEFAULT_EXPERIMENT,
+  datasetName,
+  defaultRunName,
   gitCommit,
   pipelineParams,
   trainWithTracking,
@@ -28,10 +30,15 @@ import { train } from '../../src/pipeline/train.js';
 import { readCsv } from '../../src/table/index.js';
 import { openTrackingClient, TrackingClient } from '../../src/tracking/client.js';
 import type { Run } from '../../src/tracking/entities.js';
+import { expectRelClose } from '../helpers/flagship.js';
 import { startTrackingServer, type TrackingServerFixture, testEnv } from '../tracking/client/fixtures.js';
 
 const ROOT = resolve(__dirname, '../..');
 const FLAGSHIP = resolve(ROOT, '../shared/data/housing.csv');
+/** scikit-learn 1.2.1 on the reference pipeline (test/fixtures/gen_reference_pipeline.py) */
+const REFERENCE = JSON.parse(
+  readFileSync(resolve(ROOT, 'test/fixtures/reference_pipeline.json'), 'utf8'),
+).impute_encode_ratios.hgb as { test: { rmse: number; r2: number } };
 const OCEAN = ['<1H OCEAN', 'INLAND', 'NEAR BAY', 'NEAR OCEAN', 'ISLAND'];
 
 let server: TrackingServerFixture;
@@ -143,6 +150,8 @@ describe('a tracked training run on a small CSV', () => {
         "['longitude', 'latitude', 'housing_median_age', 'total_rooms', 'total_bedrooms', 'population', 'households', 'median_income']",
       'features.categorical': "['ocean_proximity']",
       'features.ratios.rooms_per_household': "['total_rooms', 'households']",
+      'preprocessing.order': 'impute_encode_ratios',
+      'preprocessing.impute_columns': "['total_bedrooms']",
       'preprocessing.impute_strategy': 'median',
       'preprocessing.handle_unknown': 'ignore',
       'model.type': 'hgb',
@@ -358,15 +367,55 @@ describe('failures after the run was created', () => {
   });
 });
 
+describe('a tracked run given no name', () => {
+  it('is named after its estimator, as the reference names its run (hist_gradient_boosting)', async () => {
+    for (const [modelType, name] of [
+      ['hgb', 'hist_gradient_boosting'],
+      ['linear', 'linear_regression'],
+    ] as const) {
+      const r = await trainWithTracking(
+        { params: SMALL_PARAMS, dataPath: csv, outDir: join(work, `unnamed-${modelType}`), modelType },
+        { client },
+      );
+      const got = await client.getRun(r.run.runId);
+      expect(got.info.run_name).toBe(name);
+      expect(tagsOf(got)['mlflow.runName']).toBe(name);
+    }
+  });
+});
+
 describe('helpers', () => {
   it('pipelineParams reflects --data and --model overrides', () => {
     const p = Object.fromEntries(
       pipelineParams(DEFAULT_PARAMS, 'x.csv', 'ridge').map((q) => [q.key, q.value]),
     );
     expect(p['data.path']).toBe('x.csv');
+    // the flagship's dataset name belongs to its own file: another file goes by its stem
+    expect(p['data.name']).toBe('x');
+    expect(
+      pipelineParams(DEFAULT_PARAMS, DEFAULT_PARAMS.data.path, 'hgb').find((q) => q.key === 'data.name')?.value,
+    ).toBe('california_housing_raw');
     expect(p['model.type']).toBe('ridge');
     expect(p['model.ridge.alpha']).toBe('1');
     expect(Object.keys(p).some((k) => k.startsWith('model.hgb.'))).toBe(false);
+  });
+
+  it("names runs as scikit-learn's estimators in snake_case (the reference's hist_gradient_boosting)", () => {
+    expect(MODEL_TYPES.map(defaultRunName)).toEqual([
+      'hist_gradient_boosting',
+      'random_forest',
+      'decision_tree',
+      'linear_regression',
+      'ridge',
+    ]);
+  });
+
+  it("names the dataset data.name for params.yaml's own file, else by the file's stem", () => {
+    expect(datasetName(DEFAULT_PARAMS, 'data/raw/housing.csv')).toBe('california_housing_raw');
+    expect(datasetName(DEFAULT_PARAMS, resolve('data/raw/housing.csv'))).toBe('california_housing_raw');
+    expect(datasetName(DEFAULT_PARAMS, 'data/other/housing.csv')).toBe('housing');
+    const noName = { ...DEFAULT_PARAMS, data: { path: 'a/b/sales.2024.csv', target: 'y' } };
+    expect(datasetName(noName, noName.data.path)).toBe('sales.2024');
   });
 
   it('gitCommit reads HEAD through loose refs, packed refs, detached heads and gitdir files', async () => {
@@ -419,19 +468,22 @@ describe.skipIf(!existsSync(FLAGSHIP))('the flagship, tracked (../shared/data/ho
     await copyFile(FLAGSHIP, join(dataDir, 'housing.csv'));
     await copyFile(join(ROOT, 'data/raw/housing.csv.dvc'), join(dataDir, 'housing.csv.dvc'));
     const dataPath = join(dataDir, 'housing.csv');
+    // the committed params.yaml, its data.path being this copy, and no run name: the reference's names
+    const params = await loadParams(join(ROOT, 'params.yaml'));
     const result = await trainWithTracking(
-      { params: DEFAULT_PARAMS, dataPath, outDir: join(work, 'flagship', 'out') },
-      { client, runName: 'flagship' },
+      { params: { ...params, data: { ...params.data, path: dataPath } }, outDir: join(work, 'flagship', 'out') },
+      { client },
     );
     const run = await client.getRun(result.run.runId);
     expect(run.info.status).toBe('FINISHED');
+    expect(run.info.run_name).toBe('hist_gradient_boosting');
     const t = tagsOf(run);
     expect(t.data_dvc_md5).toBe('d1c47305887e2252bf1ccbd74ff159a6');
     expect(t.data_uri).toBe(
       'https://raw.githubusercontent.com/ageron/handson-ml2/master/datasets/housing/housing.csv',
     );
     expect(run.inputs.dataset_inputs[0].dataset).toMatchObject({
-      name: 'housing',
+      name: 'california_housing_raw',
       digest: 'd1c47305887e2252bf1ccbd74ff159a6',
       profile: '{"num_rows": 20640, "num_elements": 206400}',
     });
@@ -441,6 +493,8 @@ describe.skipIf(!existsSync(FLAGSHIP))('the flagship, tracked (../shared/data/ho
     expect(val.map((m) => m.step)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
     expect(metricsOf(run).test_rmse).toBe(result.metrics.test.rmse);
     expect(metricsOf(run).test_rmse).toBeLessThanOrEqual(46_000);
+    expectRelClose(metricsOf(run).test_rmse, REFERENCE.test.rmse, 'logged test RMSE');
+    expectRelClose(metricsOf(run).test_r2, REFERENCE.test.r2, 'logged test R²');
     expect(paramsOf(run)).toMatchObject({
       'model.hgb.max_iter': '200',
       'model.hgb.validation_fraction': '0.1',
