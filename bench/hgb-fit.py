@@ -3,11 +3,14 @@
   /usr/bin/python3 bench/hgb-fit.py prepare CSV OUT_DIR SCALES   # e.g. 1,10,50
   /usr/bin/python3 bench/hgb-fit.py time FILE REPEATS
 
-`prepare` builds the flagship training matrix exactly as the reference pipeline does
-(ColumnTransformer: SimpleImputer(median) on the 11 numeric columns incl. the 3 engineered
-ratios, OneHotEncoder(handle_unknown='ignore') on ocean_proximity; train_test_split(test_size=0.2,
-random_state=42)) and writes it, replicated k times with small seeded noise on the numeric
-features and the target (the first copy is the original), as raw float64 files: OUT_DIR/hgb-{k}x.bin
+`prepare` builds the flagship training matrix exactly as params.yaml's pipeline does, with
+bench/sklearn_train.py's `features` (the reference's steps: train_test_split(test_size=0.2,
+random_state=42), SimpleImputer(median) on total_bedrooms, OneHotEncoder(handle_unknown='ignore')
+on ocean_proximity appended after the numeric columns, then the 3 ratios from the imputed values;
+measurements in bench/README.md before this change used the earlier ColumnTransformer order, whose
+columns are the same 16 in another order) and writes it, replicated k times with small seeded
+noise on the non-one-hot features and the target (the first copy is the original), as raw float64
+files: OUT_DIR/hgb-{k}x.bin
 holds n rows of [16 features..., y], row-major, and OUT_DIR/hgb-{k}x.json its shape. Both sides
 fit on exactly these numbers, so the timings compare the estimators alone.
 
@@ -23,36 +26,19 @@ import numpy as np
 
 
 def prepare(csv, out_dir, scales):
-    import pandas as pd
-    from sklearn.compose import ColumnTransformer
-    from sklearn.impute import SimpleImputer
-    from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import OneHotEncoder
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from sklearn_train import features, split_frames
 
-    df = pd.read_csv(csv)
-    df["rooms_per_household"] = df.total_rooms / df.households
-    df["bedrooms_per_room"] = df.total_bedrooms / df.total_rooms
-    df["population_per_household"] = df.population / df.households
-    y = df.pop("median_house_value").to_numpy(dtype=float)
-    numeric = [
-        "longitude", "latitude", "housing_median_age", "total_rooms", "total_bedrooms",
-        "population", "households", "median_income",
-        "rooms_per_household", "bedrooms_per_room", "population_per_household",
-    ]
-    X_train, _, y_train, _ = train_test_split(df, y, test_size=0.2, random_state=42)
-    ct = ColumnTransformer([
-        ("num", SimpleImputer(strategy="median"), numeric),
-        ("cat", OneHotEncoder(handle_unknown="ignore"), ["ocean_proximity"]),
-    ])
-    A = np.asarray(ct.fit_transform(X_train), dtype=float)
+    X_train, X_test, y_train, _ = split_frames(csv)
+    A, _, columns, _ = features(X_train, X_test)
     base = np.column_stack([A, y_train])
-    n_numeric = len(numeric)
+    noisy_cols = [j for j, c in enumerate(columns) if not c.startswith("ocean_proximity_")]
     rs = np.random.RandomState(0)
     for k in scales:
         parts = [base]
         for _ in range(1, k):
             noisy = base.copy()
-            noisy[:, :n_numeric] *= 1 + 0.002 * (rs.random_sample((len(base), n_numeric)) - 0.5)
+            noisy[:, noisy_cols] *= 1 + 0.002 * (rs.random_sample((len(base), len(noisy_cols))) - 0.5)
             noisy[:, -1] *= 1 + 0.002 * (rs.random_sample(len(base)) - 0.5)
             parts.append(noisy)
         data = np.ascontiguousarray(np.vstack(parts))
