@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // bench/train: mlship's flagship training against scikit-learn's, same data, same machine, same run.
+// Both sides run params.yaml's pipeline: mlship reads it, and bench/sklearn_train.py is given its
+// preprocessing.order (the flagship's is the reference's, impute_encode_ratios).
 //
 //   npm run bench:train                   # 1x, 10x, 50x, 3 repeats each
 //   node bench/train.mjs --sizes 1,10 --repeats 5 --model hgb
@@ -33,6 +35,10 @@ for (const [what, path] of [
     process.exit(2);
   }
 }
+
+// the build's own reading of params.yaml, so both sides take the same order
+const { loadParams } = await import(join(root, 'dist/pipeline/params.js'));
+const order = (await loadParams(join(root, 'params.yaml'))).preprocessing.order;
 
 const work = mkdtempSync(join(tmpdir(), 'mlship-bench-train-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
@@ -109,7 +115,7 @@ function runMlship(csv) {
 }
 
 function runSklearn(csv) {
-  const r = timed(python, ['bench/sklearn_train.py', csv, '--model', model]);
+  const r = timed(python, ['bench/sklearn_train.py', csv, '--model', model, '--preprocessing', order]);
   const m = JSON.parse(r.stdout.trim().split('\n').pop());
   return { fit: m.fit_seconds, rmse: m.test.rmse, nIter: m.n_iter, wall: r.wall, rss: r.rssMiB };
 }
