@@ -286,7 +286,9 @@ export class FeaturePipeline {
     }
     const nImputed = p.imputeColumns.length;
     if ((imputer?.nFeaturesIn ?? 0) !== nImputed) {
-      fail(`the imputer was fitted on ${imputer?.nFeaturesIn ?? 0} features, but the pipeline imputes ${nImputed}`);
+      fail(
+        `the imputer was fitted on ${imputer?.nFeaturesIn ?? 0} features, but the pipeline imputes ${nImputed}`,
+      );
     }
     if (order === 'impute_encode_ratios' && imputer && imputer.emptyFeatures.length > 0) {
       fail('the imputer drops a column it should fill');

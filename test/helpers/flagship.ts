@@ -43,7 +43,8 @@ export async function flagshipParams(order?: PreprocessingOrder): Promise<Pipeli
     preprocessing: {
       ...p.preprocessing,
       order,
-      imputeColumns: order === 'ratios_impute_encode' ? null : (p.preprocessing.imputeColumns ?? p.features.numeric),
+      imputeColumns:
+        order === 'ratios_impute_encode' ? null : (p.preprocessing.imputeColumns ?? p.features.numeric),
     },
   };
 }

@@ -44,16 +44,7 @@ describe('FeaturePipeline, order impute_encode_ratios (the reference)', () => {
 
   it('numeric, then one-hot, then ratios; only the chosen column imputed; ratios of imputed values', () => {
     const m = p.transform(table);
-    expect(m.names).toEqual([
-      'a',
-      'b',
-      'c',
-      'city_east',
-      'city_north',
-      'city_south',
-      'b_per_a',
-      'a_per_c',
-    ]);
+    expect(m.names).toEqual(['a', 'b', 'c', 'city_east', 'city_north', 'city_south', 'b_per_a', 'a_per_c']);
     expect(rowsOf(m)).toEqual([
       [1, 10, 5, 0, 1, 0, 10, 0.2],
       // b imputed with its median, and b_per_a computed from it (30 / 2)
@@ -105,11 +96,15 @@ describe('FeaturePipeline, order impute_encode_ratios (the reference)', () => {
 
   it('refuses a saved state whose imputer does not match its impute_columns, or an unknown order', () => {
     const state = p.toJSON();
-    expect(() => FeaturePipeline.fromJSON({ ...state, impute_columns: ['a', 'b'] })).toThrow(ModelPackageError);
+    expect(() => FeaturePipeline.fromJSON({ ...state, impute_columns: ['a', 'b'] })).toThrow(
+      ModelPackageError,
+    );
     expect(() => FeaturePipeline.fromJSON({ ...state, impute_columns: undefined })).toThrow(
       /impute_columns must be a list/,
     );
-    expect(() => FeaturePipeline.fromJSON({ ...state, order: 'encode_first' })).toThrow(/order must be one of/);
+    expect(() => FeaturePipeline.fromJSON({ ...state, order: 'encode_first' })).toThrow(
+      /order must be one of/,
+    );
   });
 });
 

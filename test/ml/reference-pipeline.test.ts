@@ -41,7 +41,8 @@ const fixture = JSON.parse(
 /** As the fixture hashes it: column-major float64 little-endian, every NaN the canonical quiet NaN. */
 function matrixSha256(m: Matrix): string {
   const bytes = Buffer.alloc(m.data.length * 8);
-  for (let k = 0; k < m.data.length; k++) bytes.writeDoubleLE(Number.isNaN(m.data[k]) ? Number.NaN : m.data[k], k * 8);
+  for (let k = 0; k < m.data.length; k++)
+    bytes.writeDoubleLE(Number.isNaN(m.data[k]) ? Number.NaN : m.data[k], k * 8);
   return createHash('sha256').update(bytes).digest('hex');
 }
 

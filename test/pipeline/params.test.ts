@@ -47,7 +47,9 @@ describe('params.yaml', () => {
       'params.yaml: preprocessing.impute_columns: "ocean_proximity" is not in features.numeric',
     );
     expect(() =>
-      validateParams({ preprocessing: { order: 'ratios_impute_encode', impute_columns: ['total_bedrooms'] } }),
+      validateParams({
+        preprocessing: { order: 'ratios_impute_encode', impute_columns: ['total_bedrooms'] },
+      }),
     ).toThrow(InvalidParameterError);
     expect(() => validateParams({ preprocessing: { impute_columns: 'total_bedrooms' } })).toThrow(
       'params.yaml: preprocessing.impute_columns must be a list of column names',
@@ -58,6 +60,8 @@ describe('params.yaml', () => {
     expect(validateParams({}).data.name).toBe('california_housing_raw');
     expect(validateParams({ data: { path: 'other.csv' } }).data.name).toBeUndefined();
     expect(validateParams({ data: { path: 'other.csv', name: 'other_raw' } }).data.name).toBe('other_raw');
-    expect(() => validateParams({ data: { name: '' } })).toThrow('params.yaml: data.name must be a non-empty string');
+    expect(() => validateParams({ data: { name: '' } })).toThrow(
+      'params.yaml: data.name must be a non-empty string',
+    );
   });
 });

@@ -36,9 +36,8 @@ import { startTrackingServer, type TrackingServerFixture, testEnv } from '../tra
 const ROOT = resolve(__dirname, '../..');
 const FLAGSHIP = resolve(ROOT, '../shared/data/housing.csv');
 /** scikit-learn 1.2.1 on the reference pipeline (test/fixtures/gen_reference_pipeline.py) */
-const REFERENCE = JSON.parse(
-  readFileSync(resolve(ROOT, 'test/fixtures/reference_pipeline.json'), 'utf8'),
-).impute_encode_ratios.hgb as { test: { rmse: number; r2: number } };
+const REFERENCE = JSON.parse(readFileSync(resolve(ROOT, 'test/fixtures/reference_pipeline.json'), 'utf8'))
+  .impute_encode_ratios.hgb as { test: { rmse: number; r2: number } };
 const OCEAN = ['<1H OCEAN', 'INLAND', 'NEAR BAY', 'NEAR OCEAN', 'ISLAND'];
 
 let server: TrackingServerFixture;
@@ -393,7 +392,8 @@ describe('helpers', () => {
     // the flagship's dataset name belongs to its own file: another file goes by its stem
     expect(p['data.name']).toBe('x');
     expect(
-      pipelineParams(DEFAULT_PARAMS, DEFAULT_PARAMS.data.path, 'hgb').find((q) => q.key === 'data.name')?.value,
+      pipelineParams(DEFAULT_PARAMS, DEFAULT_PARAMS.data.path, 'hgb').find((q) => q.key === 'data.name')
+        ?.value,
     ).toBe('california_housing_raw');
     expect(p['model.type']).toBe('ridge');
     expect(p['model.ridge.alpha']).toBe('1');
@@ -471,7 +471,10 @@ describe.skipIf(!existsSync(FLAGSHIP))('the flagship, tracked (../shared/data/ho
     // the committed params.yaml, its data.path being this copy, and no run name: the reference's names
     const params = await loadParams(join(ROOT, 'params.yaml'));
     const result = await trainWithTracking(
-      { params: { ...params, data: { ...params.data, path: dataPath } }, outDir: join(work, 'flagship', 'out') },
+      {
+        params: { ...params, data: { ...params.data, path: dataPath } },
+        outDir: join(work, 'flagship', 'out'),
+      },
       { client },
     );
     const run = await client.getRun(result.run.runId);

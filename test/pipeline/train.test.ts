@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashFile } from '../../src/data/index.js';
-import { loadModel } from '../../src/model/package.js';
 import type { PreprocessingOrder } from '../../src/ml/preprocess.js';
+import { loadModel } from '../../src/model/package.js';
 import { DEFAULT_PARAMS } from '../../src/pipeline/params.js';
 import { train } from '../../src/pipeline/train.js';
 import { readCsv } from '../../src/table/index.js';
@@ -30,11 +30,15 @@ const reference = JSON.parse(
   readFileSync(resolve(__dirname, '../fixtures/reference_pipeline.json'), 'utf8'),
 ) as Record<PreprocessingOrder, { hgb: { n_iter: number; train: Scores; test: Scores } }>;
 
-function expectScikitLearnMetrics(m: { train: Scores; test: Scores; n_iter: number | null }, order: PreprocessingOrder) {
+function expectScikitLearnMetrics(
+  m: { train: Scores; test: Scores; n_iter: number | null },
+  order: PreprocessingOrder,
+) {
   const want = reference[order].hgb;
   expect(m.n_iter).toBe(want.n_iter);
   for (const split of ['train', 'test'] as const) {
-    for (const k of ['rmse', 'mae', 'r2'] as const) expectRelClose(m[split][k], want[split][k], `${split} ${k}`);
+    for (const k of ['rmse', 'mae', 'r2'] as const)
+      expectRelClose(m[split][k], want[split][k], `${split} ${k}`);
   }
 }
 
@@ -82,7 +86,7 @@ describe.skipIf(!have)('flagship pipeline on ../shared/data/housing.csv', () => 
     expect(Math.sqrt(se / split.test.length)).toBeCloseTo(m.test.rmse, 6);
   });
 
-  it('HGB with preprocessing.order ratios_impute_encode: scikit-learn\'s ColumnTransformer numbers to 1e-9', async () => {
+  it("HGB with preprocessing.order ratios_impute_encode: scikit-learn's ColumnTransformer numbers to 1e-9", async () => {
     const params = await flagshipParams('ratios_impute_encode');
     const r = await train({ params, dataPath: DATA, outDir: join(work, 'hgb-ct') });
     expectScikitLearnMetrics(r.metrics, 'ratios_impute_encode');

@@ -52,7 +52,9 @@ describe.skipIf(!HAVE_FLAGSHIP)('flagship: California housing, as scikit-learn 1
       expectRelClose(rmse(pTest, yte), want.test.rmse, 'test RMSE');
       expectRelClose(mae(yte, pTest), want.test.mae, 'test MAE');
       expectRelClose(r2(yte, pTest), want.test.r2, 'test R²');
-      want.first_test_predictions.forEach((p, i) => expectRelClose(pTest[i], p, `test prediction ${i}`));
+      for (const [i, p] of want.first_test_predictions.entries()) {
+        expectRelClose(pTest[i], p, `test prediction ${i}`);
+      }
     });
   }
 });
