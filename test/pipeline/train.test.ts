@@ -42,6 +42,18 @@ function expectScikitLearnMetrics(
   }
 }
 
+/** The test RMSE of the package in `out`/model, loaded back and predicting from the raw CSV. */
+async function packageTestRmse(out: string): Promise<number> {
+  const split = JSON.parse(await readFile(join(out, 'split.json'), 'utf8')) as { test: number[] };
+  const model = await loadModel(join(out, 'model'));
+  const table = await readCsv(DATA);
+  const pred = model.predict(table);
+  const y = (table.columns.find((c) => c.name === 'median_house_value') as { values: Float64Array }).values;
+  let se = 0;
+  for (const i of split.test) se += (pred[i] - y[i]) ** 2;
+  return Math.sqrt(se / split.test.length);
+}
+
 let work: string;
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'mlship-train-'));
@@ -78,12 +90,8 @@ describe.skipIf(!have)('flagship pipeline on ../shared/data/housing.csv', () => 
 
     // the package predicts the same test RMSE when loaded back, preprocessing included
     const model = await loadModel(join(out, 'model'));
-    const table = await readCsv(DATA);
-    const pred = model.predict(table);
-    const y = (table.columns.find((c) => c.name === 'median_house_value') as { values: Float64Array }).values;
-    let se = 0;
-    for (const i of split.test) se += (pred[i] - y[i]) ** 2;
-    expect(Math.sqrt(se / split.test.length)).toBeCloseTo(m.test.rmse, 6);
+    expect(model.features.order).toBe('impute_encode_ratios');
+    expectRelClose(await packageTestRmse(out), m.test.rmse, 'test RMSE of the loaded package');
   });
 
   it("HGB with preprocessing.order ratios_impute_encode: scikit-learn's ColumnTransformer numbers to 1e-9", async () => {
@@ -92,6 +100,11 @@ describe.skipIf(!have)('flagship pipeline on ../shared/data/housing.csv', () => 
     expectScikitLearnMetrics(r.metrics, 'ratios_impute_encode');
     const model = await loadModel(join(work, 'hgb-ct', 'model'));
     expect(model.features.order).toBe('ratios_impute_encode');
+    expectRelClose(
+      await packageTestRmse(join(work, 'hgb-ct')),
+      r.metrics.test.rmse,
+      'test RMSE of the loaded package',
+    );
   });
 
   it('training twice gives byte-identical model.json and split.json', async () => {
