@@ -2,8 +2,9 @@
  * `npm run build` rebuilds only what changed (issue 8: `npm start` and `npm test` recompiled
  * everything, 7 s, every time). Run on a scratch project with this repository's own build script
  * and tsconfig files, so the real dist/ is never touched while other tests use it: a second build
- * with nothing changed rewrites no file, an edited source is re-emitted, and a deleted source's
- * outputs leave dist/ (tsc never deletes them itself; they would stay importable and be packed).
+ * with nothing changed rewrites no file, an edited source is re-emitted, an output deleted by hand
+ * comes back, and a deleted source's outputs leave dist/ (tsc never deletes them itself; they
+ * would stay importable and be packed).
  */
 import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
@@ -37,7 +38,7 @@ async function mtimes(files: string[]): Promise<number[]> {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mlship-build-'));
   buildScript = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).scripts.build;
-  for (const f of ['tsconfig.json', 'tsconfig.build.json', 'scripts/prune-dist.mjs']) {
+  for (const f of ['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs']) {
     await mkdir(join(dir, f, '..'), { recursive: true });
     await copyFile(join(ROOT, f), join(dir, f));
   }
@@ -67,6 +68,13 @@ describe('npm run build', () => {
 
   it('re-emits an edited source', async () => {
     await writeFile(join(dir, 'src/core/a.ts'), 'export const a: number = 41;\n');
+    const r = await build();
+    expect(r.code, r.output).toBe(0);
+    expect(await readFile(join(dir, 'dist/core/a.js'), 'utf8')).toContain('41');
+  });
+
+  it('rebuilds an output deleted from dist/, which tsc -b alone would not notice', async () => {
+    await unlink(join(dir, 'dist/core/a.js'));
     const r = await build();
     expect(r.code, r.output).toBe(0);
     expect(await readFile(join(dir, 'dist/core/a.js'), 'utf8')).toContain('41');
