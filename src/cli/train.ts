@@ -58,6 +58,8 @@ export async function runTraining(
   const modelType = parseModelType(opts.model) ?? params.model.type;
   const maxIter = Number(params.model.params.hgb.max_iter ?? 100);
   const bar = modelType === 'hgb' ? createProgress('training', maxIter) : undefined;
+  // a forest's size is known once the estimator is built; its bar is made on the first tree
+  let trees: ReturnType<typeof createProgress> | undefined;
   let last = 0;
   const trainOptions: TrainOptions = {
     params,
@@ -68,6 +70,11 @@ export async function runTraining(
       last = info.iteration;
       const v = info.validationLoss === null ? '' : `  val loss ${info.validationLoss.toExponential(4)}`;
       bar?.update(info.iteration, `train loss ${info.trainLoss.toExponential(4)}${v}`);
+    },
+    onTree: (done, total) => {
+      trees ??= createProgress('trees', total);
+      if (done === total) trees.finish(done);
+      else trees.update(done);
     },
   };
   const uri = trackingUriOf(opts);

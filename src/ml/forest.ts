@@ -104,6 +104,14 @@ export function nSamplesBootstrap(nSamples: number, maxSamples: number | null): 
   return rounded;
 }
 
+export interface ForestFitOptions {
+  /**
+   * Called on the calling thread each time a tree is done, with the number done so far and the
+   * forest's size (for a progress bar: a 200-tree forest of the flagship takes half a minute).
+   */
+  onTree?: (done: number, total: number) => void;
+}
+
 interface TreeTask {
   index: number;
   randState: number;
@@ -160,6 +168,7 @@ function growInWorkers(
   nTasks: number,
   makeTask: (index: number) => TreeTask,
   nWorkers: number,
+  onTree: ForestFitOptions['onTree'],
 ): FlatTree[] | undefined {
   // signal[0]: bumped after every message; signal[1 + w]: set when worker w exits
   const signal = new Int32Array(new SharedArrayBuffer(4 * (1 + nWorkers)));
@@ -215,6 +224,7 @@ function growInWorkers(
           }
           results[msg.index] = msg.tree;
           done++;
+          onTree?.(done, nTasks);
           dispatch(w);
         }
         if (w.busy && Atomics.load(signal, 1 + k) === 1) {
@@ -285,7 +295,7 @@ export class RandomForestRegressor implements Regressor {
     this.nJobs = nJobs;
   }
 
-  fit(X: Matrix, y: Float64Array): this {
+  fit(X: Matrix, y: Float64Array, options: ForestFitOptions = {}): this {
     checkFitInput(X, y, 'RandomForestRegressor');
     const n = X.nRows;
     const nWorkers = Math.min(this.nJobs, this.nEstimators);
@@ -296,7 +306,7 @@ export class RandomForestRegressor implements Regressor {
     toFloat32Features(X, 'RandomForestRegressor', Xf);
     const nBoot = this.bootstrap ? nSamplesBootstrap(n, this.maxSamples) : 0;
     const seeds = treeSeeds(this.randomState ?? entropySeed(), this.nEstimators);
-    const options = resolveBuildOptions(this.params, n, X.nCols, 0);
+    const build = resolveBuildOptions(this.params, n, X.nCols, 0);
     const makeTask = (index: number): TreeTask => ({
       index,
       randState: splitterSeed(seeds[index]),
@@ -306,7 +316,7 @@ export class RandomForestRegressor implements Regressor {
     let trees: FlatTree[];
     const grown =
       nWorkers > 1
-        ? growInWorkers(Xf, n, X.nCols, y, options, this.nEstimators, makeTask, nWorkers)
+        ? growInWorkers(Xf, n, X.nCols, y, build, this.nEstimators, makeTask, nWorkers, options.onTree)
         : undefined;
     if (grown) {
       trees = grown;
@@ -316,8 +326,9 @@ export class RandomForestRegressor implements Regressor {
       for (let t = 0; t < this.nEstimators; t++) {
         const task = makeTask(t);
         trees.push(
-          kernel.buildTree(Xf, n, X.nCols, y, task.weights, { ...options, randState: task.randState }),
+          kernel.buildTree(Xf, n, X.nCols, y, task.weights, { ...build, randState: task.randState }),
         );
+        options.onTree?.(t + 1, this.nEstimators);
       }
     }
     this.trees = trees;

@@ -145,14 +145,28 @@ export class LoadedModel {
   }
 }
 
-/** Load and verify a model package directory. */
-export async function loadModel(dir: string): Promise<LoadedModel> {
+/** The package's files, each checked against SHA256SUMS, and its parsed MLmodel. */
+async function readPackage(dir: string): Promise<{ mlmodel: MLmodel; files: Map<string, Buffer> }> {
   const s = await stat(dir).catch(() => undefined);
   if (!s) throw new NotFoundError(`model not found: ${dir}`);
   if (!s.isDirectory())
     throw new ModelPackageError(`${dir}: a model package is a directory holding ${MLMODEL_FILE}`);
   const files = await readVerified(dir, [MLMODEL_FILE], MAX_FILE_BYTES);
   const mlmodel = parseMLmodel(files.get(MLMODEL_FILE)!.toString('utf8'), join(dir, MLMODEL_FILE));
+  return { mlmodel, files };
+}
+
+/**
+ * Check a model package without building its model: every file SHA256SUMS lists matches its
+ * checksum and MLmodel is valid. Returns the MLmodel; throws ModelPackageError otherwise.
+ */
+export async function verifyModel(dir: string): Promise<MLmodel> {
+  return (await readPackage(dir)).mlmodel;
+}
+
+/** Load and verify a model package directory. */
+export async function loadModel(dir: string): Promise<LoadedModel> {
+  const { mlmodel, files } = await readPackage(dir);
   const modelText = files.get(mlmodel.flavor.modelFile);
   if (!modelText) {
     throw new ModelPackageError(`${dir}: ${MANIFEST_FILE} does not list ${mlmodel.flavor.modelFile}`);

@@ -66,8 +66,16 @@ function toOptions(type: ModelType, params: Record<string, unknown>): Record<str
 /** A configured estimator and a uniform way to fit it. */
 export interface PipelineEstimator {
   model: Regressor;
-  /** Fits the model; returns the number of boosting iterations, or null for other models. */
-  fit(X: Matrix, y: Float64Array, onIteration?: (info: IterationInfo) => void): number | null;
+  /**
+   * Fits the model; returns the number of boosting iterations, or null for other models.
+   * onIteration follows a boosting model's iterations, onTree a forest's trees.
+   */
+  fit(
+    X: Matrix,
+    y: Float64Array,
+    onIteration?: (info: IterationInfo) => void,
+    onTree?: (done: number, total: number) => void,
+  ): number | null;
 }
 
 export function createEstimator(type: ModelType, params: Record<string, unknown>): PipelineEstimator {
@@ -80,8 +88,16 @@ export function createEstimator(type: ModelType, params: Record<string, unknown>
         fit: (X, y, onIteration) => model.fit(X, y, { onIteration }).nIter,
       };
     }
-    case 'random_forest':
-      return plain(new RandomForestRegressor(o));
+    case 'random_forest': {
+      const model = new RandomForestRegressor(o);
+      return {
+        model,
+        fit: (X, y, _onIteration, onTree) => {
+          model.fit(X, y, { onTree });
+          return null;
+        },
+      };
+    }
     case 'decision_tree':
       return plain(new DecisionTreeRegressor(o));
     case 'linear':

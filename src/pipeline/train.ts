@@ -26,6 +26,8 @@ export interface TrainOptions {
   /** overrides params.model.type */
   modelType?: ModelType;
   onIteration?: (info: IterationInfo) => void;
+  /** a random forest's trees as they are grown: done so far, and the forest's size */
+  onTree?: (done: number, total: number) => void;
   /** the tracking run this model belongs to, written into MLmodel's `run_id` */
   runId?: string;
   /** where the model sits among the run's artifacts, written into MLmodel's `artifact_path` */
@@ -149,10 +151,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   const history: IterationInfo[] = [];
   const t0 = process.hrtime.bigint();
-  const nIter = estimator.fit(Xtrain, yTrain, (info) => {
-    history.push(info);
-    opts.onIteration?.(info);
-  });
+  const nIter = estimator.fit(
+    Xtrain,
+    yTrain,
+    (info) => {
+      history.push(info);
+      opts.onIteration?.(info);
+    },
+    opts.onTree,
+  );
   const fitSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
 
   const metrics: TrainResult['metrics'] = {

@@ -126,3 +126,17 @@ describe('RandomForestRegressor threads and persistence', () => {
     );
   });
 });
+
+describe('RandomForestRegressor: progress', () => {
+  // one thread, and more threads than the machine may have: the count is the same either way
+  for (const nJobs of [1, 3]) {
+    it(`reports each grown tree to onTree, in count order (n_jobs ${nJobs}), and grows the same forest`, () => {
+      const calls: [number, number][] = [];
+      const rf = new RandomForestRegressor({ nEstimators: 7, randomState: 0, nJobs });
+      rf.fit(X, y, { onTree: (done, total) => calls.push([done, total]) });
+      expect(calls).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => [n, 7]));
+      const plain = new RandomForestRegressor({ nEstimators: 7, randomState: 0, nJobs }).fit(X, y);
+      expect(rf.predict(Xt)).toEqual(plain.predict(Xt));
+    });
+  }
+});
