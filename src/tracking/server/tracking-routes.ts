@@ -16,6 +16,7 @@ import {
 } from '../entities.js';
 import { experimentNameNotFound, MlflowError } from '../errors.js';
 import type { MetricInput, TrackingStore } from '../store/types.js';
+import { LOG_BATCH_BODY_LIMIT, LOG_INPUTS_BODY_LIMIT } from './body-limits.js';
 import * as M from './messages.js';
 import {
   atMost,
@@ -52,7 +53,7 @@ export interface Endpoint {
   method: HTTPMethods;
   /** below `/api/2.0` and `/ajax-api/2.0` */
   path: string;
-  /** Body limit in bytes when not the server's default. */
+  /** Body limit in bytes when not the server's default (body-limits.ts). */
   bodyLimit?: number;
   /** Routes MLflow serves only under `/ajax-api` (its UI's helpers). */
   ajaxOnly?: boolean;
@@ -69,11 +70,6 @@ const MAX_HISTORY_RESULTS = 25000;
 const MAX_RUN_IDS_BULK = 100;
 /** environment_variables.MLFLOW_ARTIFACT_LOCATION_MAX_LENGTH default. */
 const ARTIFACT_LOCATION_MAX_LENGTH = 2048;
-/**
- * log-inputs carries dataset schemas (< 1 MiB) and profiles (< 16 MiB) that MLflow's server accepts,
- * which the 1 MB default body limit would refuse; JSON escaping can double their size.
- */
-export const LOG_INPUTS_BODY_LIMIT = 40 * 1024 * 1024;
 
 type KeyValue = { key?: string; value?: string };
 
@@ -421,6 +417,7 @@ const deleteTag: Endpoint = {
 const logBatch: Endpoint = {
   method: 'POST',
   path: '/mlflow/runs/log-batch',
+  bodyLimit: LOG_BATCH_BODY_LIMIT,
   async handle(request, { store }) {
     const { message } = await readRequest(request, M.LogBatch, [
       ['run_id', [TYPE, REQ]],
