@@ -77,8 +77,18 @@ function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyRe
     .send(Buffer.from(JSON.stringify(body)));
 }
 
+/**
+ * The status of an error response: MLflow's for its code, except INVALID_STATE, which MLflow sends
+ * as 500 although it only ever reports a request that cannot apply to the current state (renaming
+ * a deleted experiment): that is the client's error, and a 500 makes MLflow's own client retry it
+ * (rest_utils treats 500 as transient) for minutes before failing. 400 keeps MLflow's body.
+ */
+function statusOf(error: MlflowError): number {
+  return error.errorCode === 'INVALID_STATE' ? 400 : error.httpStatus;
+}
+
 function sendError(reply: FastifyReply, error: MlflowError): FastifyReply {
-  return sendJson(reply, error.httpStatus, error.toJSON());
+  return sendJson(reply, statusOf(error), error.toJSON());
 }
 
 /** The MLflow error for a fastify-level failure, or undefined when it is not one of those. */
@@ -148,7 +158,9 @@ class OneLineRequestLog extends LogController {
 
 /** Whether the client closed its connection before the response went out. */
 function clientGone(request: FastifyRequest): boolean {
-  return !request.raw.complete && (request.raw.destroyed || request.raw.socket?.destroyed === true);
+  // The socket, not the request stream: a handler that stops reading a body (over its limit)
+  // destroys the stream itself while the client still waits for the 413.
+  return !request.raw.complete && request.raw.socket?.destroyed === true;
 }
 
 const loggedGone = new WeakSet<FastifyRequest>();
@@ -258,7 +270,7 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
       if (translated instanceof MlflowError) mapped = translated;
     }
     if (mapped !== undefined) {
-      if (mapped.httpStatus >= 500) request.log.error({ err: error }, 'request failed');
+      if (statusOf(mapped) >= 500) request.log.error({ err: error }, 'request failed');
       // Refused uploads are not drained: the rest of the body would be read only to be thrown away.
       if (mapped instanceof PayloadTooLargeError) reply.header('connection', 'close');
       return sendError(reply, mapped);

@@ -68,6 +68,23 @@ const MAX_RESULTS_PER_RUN = 2500;
 /** get_metric_history_bulk_handler's MAX_HISTORY_RESULTS and MAX_RUN_IDS_PER_REQUEST. */
 const MAX_HISTORY_RESULTS = 25000;
 const MAX_RUN_IDS_BULK = 100;
+/**
+ * runs/search's experiment_ids: MLflow sets no limit, and 50,000 ids failed in the database (past
+ * SQLite's 32,766 bound variables). mlship's limit, far above what a client sends (the UI compares
+ * a handful of experiments).
+ */
+const MAX_SEARCH_EXPERIMENT_IDS = 1000;
+
+/** A repeated field of at most `limit` items. */
+function atMostItems(limit: number): Check {
+  return (raw, field) =>
+    Array.isArray(raw) && raw.length > limit
+      ? MlflowError.invalidParameter(
+          `'${field}' has ${raw.length} items; at most ${limit} are allowed in one request`,
+        )
+      : undefined;
+}
+
 /** environment_variables.MLFLOW_ARTIFACT_LOCATION_MAX_LENGTH default. */
 const ARTIFACT_LOCATION_MAX_LENGTH = 2048;
 
@@ -330,7 +347,7 @@ const searchRuns: Endpoint = {
   path: '/mlflow/runs/search',
   async handle(request, { store }) {
     const { message } = await readRequest(request, M.SearchRuns, [
-      ['experiment_ids', [TYPE]],
+      ['experiment_ids', [TYPE, atMostItems(MAX_SEARCH_EXPERIMENT_IDS)]],
       ['filter', [TYPE]],
       ['max_results', [TYPE, atMost(50000)]],
       ['order_by', [TYPE]],
