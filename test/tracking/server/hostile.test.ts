@@ -306,6 +306,38 @@ describe('a server against hostile input (issue 8 §5.3–5.8)', () => {
     });
   });
 
+  describe('5xx the fuzz test found in the server layer', () => {
+    it('answers a rename of a deleted experiment 400 INVALID_STATE, not 500 (a 500 makes MLflow clients retry)', async () => {
+      const id = (await post(port, `${API}/experiments/create`, { name: 'to-delete' })).json.experiment_id;
+      expect((await post(port, `${API}/experiments/delete`, { experiment_id: id })).status).toBe(200);
+      const r = await post(port, `${API}/experiments/update`, { experiment_id: id, new_name: 'renamed' });
+      expect(r.status).toBe(400);
+      expect(r.json).toEqual({
+        error_code: 'INVALID_STATE',
+        message: 'Cannot rename a non-active experiment.',
+      });
+    });
+
+    it('refuses 50,000 experiment ids in runs/search with 400 naming the limit', async () => {
+      const ids = Array.from({ length: 50_000 }, (_, i) => String(i));
+      const r = await post(port, `${API}/runs/search`, { experiment_ids: ids });
+      expect(r.status).toBe(400);
+      expect(r.json.message).toMatch(/experiment_ids.*50000 items; at most 1000/);
+      expect((await post(port, `${API}/runs/search`, { experiment_ids: ids.slice(0, 1000) })).status).toBe(
+        200,
+      );
+    });
+
+    it('answers a GET body over its limit 413, not as a client that went away', async () => {
+      const body = JSON.stringify({ filler: 'x'.repeat(1_500_000) });
+      const r = await rawRequest(port, 'GET', `${API}/experiments/search`, body, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      });
+      expect(r.status).toBe(413);
+    });
+  });
+
   describe('5.8 Host header', () => {
     it('answers 403 to a foreign Host, as MLflow 3 does by default', async () => {
       for (const host of ['attacker.example', 'attacker.example:5000', 'evil.com.127.0.0.1.nip.io']) {
