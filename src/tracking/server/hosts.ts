@@ -10,7 +10,9 @@
  *   mlship adds the address it listens on, when that is one address (`--host 203.0.113.7`), so a
  *   server bound to a public address answers requests to it;
  * - anything else is answered 403 with MLflow's message; /health and /version answer everyone
- *   (load balancers probe them by IP or by any name).
+ *   (load balancers probe them by IP or by any name). MLflow sends that message as text/plain;
+ *   here it is the start of the message of the server's usual JSON error (PERMISSION_DENIED),
+ *   followed by the refused Host and the flag that allows it, so clients read it like any other.
  * Host names are compared without regard to case (RFC 9110 §4.2.3), where MLflow's fnmatch on POSIX
  * compares case-sensitively: `Localhost` is the same host.
  */
