@@ -45,16 +45,13 @@ export interface ServerCliOptions {
   logLevel: string;
 }
 
-/** --allowed-hosts as given, or MLflow's default list plus the bound address. */
+/**
+ * --allowed-hosts as given, or MLflow's default list plus the bound address — also when it is
+ * empty, as MLflow reads an empty MLFLOW_SERVER_ALLOWED_HOSTS (security_utils: falsy → defaults).
+ */
 function allowedHosts(opts: ServerCliOptions): string[] {
-  if (opts.allowedHosts === undefined) return defaultAllowedHosts(opts.host);
-  const hosts = parseAllowedHosts(opts.allowedHosts);
-  if (hosts.length === 0) {
-    throw new InvalidParameterError(
-      `--allowed-hosts must list at least one host (or * for all); got "${opts.allowedHosts}"`,
-    );
-  }
-  return hosts;
+  const hosts = parseAllowedHosts(opts.allowedHosts ?? '');
+  return hosts.length > 0 ? hosts : defaultAllowedHosts(opts.host);
 }
 
 function integer(value: string, flag: string, min: number, max: number): number {
@@ -172,7 +169,6 @@ export function registerServer(program: Command): void {
         // database file behind.
         parseStoreUri(opts.backendStoreUri);
         openStore(opts.artifactsDestination);
-        allowedHosts(opts);
         const logger = createProcessLogger({ level: parseLogLevel(opts.logLevel, '--log-level') });
         if (workers > 1 && cluster.isPrimary) await supervise(opts, workers, logger);
         else await serve(opts, port, logger);
