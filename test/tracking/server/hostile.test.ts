@@ -47,9 +47,10 @@ function post(port: number, path: string, body: unknown, headers: Record<string,
 }
 
 /**
- * Send `size` bytes of body to `path` over a raw socket, chunk by chunk, and stop writing as soon as
- * the server answers (a server that refuses on Content-Length answers before the body is sent);
- * resolves with the status line's code and the response text.
+ * Announce a `size`-byte body to `path` over a raw socket, send only its first 64 KiB, and wait for
+ * the answer: a server that refuses on Content-Length answers before reading the body. (Sending all
+ * of it would race the server's close: the client's writes after it get a reset that can discard
+ * the answer before it is read.) Resolves with the status and the response body.
  */
 function sendLarge(
   port: number,
@@ -65,29 +66,20 @@ function sendLarge(
     const finish = () => {
       if (done) return;
       const match = /^HTTP\/1\.1 (\d+)/.exec(response);
-      if (!match) return;
       const split = response.indexOf('\r\n\r\n');
-      if (split < 0) return;
+      const length = /content-length: (\d+)/i.exec(response)?.[1];
+      if (!match || split < 0 || length === undefined || response.length - split - 4 < Number(length)) return;
       done = true;
       socket.destroy();
       resolve({ status: Number(match[1]), text: response.slice(split + 4) });
     };
     socket.on('data', (chunk) => {
       response += chunk.toString('latin1');
-      // Wait for a complete body (Content-Length is always set on our JSON answers).
-      const length = /content-length: (\d+)/i.exec(response)?.[1];
-      const split = response.indexOf('\r\n\r\n');
-      if (length !== undefined && split >= 0 && response.length - split - 4 >= Number(length)) finish();
+      finish();
     });
-    socket.on('error', (e) => {
-      if (!done) {
-        if (response) finish();
-        if (!done) reject(e);
-      }
-    });
+    socket.on('error', () => {}); // the close below reports it
     socket.on('close', () => {
-      if (!done) finish();
-      if (!done) reject(new Error(`connection closed without an answer: ${response}`));
+      if (!done) reject(new Error(`connection closed without a complete answer: ${response}`));
     });
     const head = [
       `${method} ${path} HTTP/1.1`,
@@ -98,19 +90,7 @@ function sendLarge(
       '',
     ].join('\r\n');
     socket.write(head);
-    const chunk = Buffer.alloc(64 * 1024, 'a');
-    let sent = 0;
-    const pump = () => {
-      while (!done && sent < size) {
-        const n = Math.min(chunk.length, size - sent);
-        sent += n;
-        if (!socket.write(n === chunk.length ? chunk : chunk.subarray(0, n))) {
-          socket.once('drain', pump);
-          return;
-        }
-      }
-    };
-    pump();
+    socket.write(Buffer.alloc(Math.min(size, 64 * 1024), 'a'));
   });
 }
 
@@ -192,7 +172,7 @@ describe('a server against hostile input (issue 8 §5.3–5.8)', () => {
       expect((await fetch(`${server.url}/health`)).status).toBe(200);
     });
 
-    it('refuses small endpoints far below that (2 MB experiments/create, chunked too)', async () => {
+    it('refuses small endpoints far below that (2 MB experiments/create)', async () => {
       const r = await sendLarge(port, 'POST', `${API}/experiments/create`, 2_000_000, {
         'Content-Type': 'application/json',
       });
