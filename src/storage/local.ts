@@ -76,7 +76,9 @@ export class LocalStore implements BlobStore {
   private async stagingPath(): Promise<string> {
     const dir = join(this.root, STAGING_DIR);
     await mkdir(dir, { recursive: true });
-    return join(dir, `${process.pid}-${randomBytes(8).toString('hex')}-${HOST}`);
+    // Like any folder of the store, it may not lead outside it (a link planted in its place).
+    const real = await this.realInside(STAGING_DIR, dir);
+    return join(real ?? dir, `${process.pid}-${randomBytes(8).toString('hex')}-${HOST}`);
   }
 
   /**
@@ -229,6 +231,7 @@ export class LocalStore implements BlobStore {
     await this.realInside(key, dir);
 
     const tmp = await this.stagingPath().catch((e) => {
+      if (e instanceof InvalidInputError) throw e;
       throw this.fsError('create the staging folder', join(this.root, STAGING_DIR), e);
     });
     try {

@@ -111,6 +111,12 @@ describe('LocalStore specifics', () => {
       expect(e).toBeInstanceOf(InvalidInputError);
       expect(e?.message).toMatch(/outside the store; refused/);
     }
+    // A staging folder planted as a link to outside is refused too.
+    const other = await tempDir();
+    await symlink(outside, join(other, STAGING_DIR));
+    await expect(new LocalStore(other).put('x', Buffer.from('x'))).rejects.toThrow(
+      /outside the store; refused/,
+    );
     // Nothing was created outside, not even the folder of a refused put.
     expect(await readdir(join(outside, 'dir'))).toEqual([]);
     // Listing the root skips what get would refuse.
