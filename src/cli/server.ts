@@ -5,7 +5,12 @@
  * MLFLOW_WORKERS). Artifacts are always served through the proxy (MLflow's default since 2.0):
  * new experiments get `mlflow-artifacts:/<id>` locations, stored under --artifacts-destination.
  *
- * Logs are pino JSON lines on stderr (level from MLFLOW_LOGGING_LEVEL, default info).
+ * Logs go to stderr, one line per request: pino JSON lines, or short human lines when stderr is a
+ * terminal; --log-level (MLFLOW_LOGGING_LEVEL, default info) takes pino's or Python's level names.
+ *
+ * --allowed-hosts (MLFLOW_SERVER_ALLOWED_HOSTS) is MLflow 3's Host header check against DNS
+ * rebinding (tracking/server/hosts.ts): by default localhost names, private addresses and the
+ * address bound with --host are served, any other Host header is answered 403.
  *
  * --workers N > 1 forks N processes with node:cluster that share the port. The primary applies the
  * store's migrations once before forking (workers racing to migrate would be a schema hazard),
@@ -16,8 +21,9 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { type Command, Option } from 'commander';
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import { InvalidParameterError } from '../core/errors.js';
+import { createProcessLogger, parseLogLevel } from '../core/logging.js';
 import { openStore } from '../storage/index.js';
 import {
   closeOnSignals,
@@ -26,6 +32,7 @@ import {
   PROXY_ARTIFACT_ROOT,
   parseStoreUri,
 } from '../tracking/index.js';
+import { defaultAllowedHosts, parseAllowedHosts } from '../tracking/server/hosts.js';
 import { action } from './run.js';
 
 export interface ServerCliOptions {
@@ -34,14 +41,17 @@ export interface ServerCliOptions {
   backendStoreUri: string;
   artifactsDestination: string;
   workers: string;
+  allowedHosts?: string;
+  logLevel: string;
 }
 
-/** MLFLOW_LOGGING_LEVEL takes Python's level names; pino's differ a little. */
-function logLevel(): string {
-  const level = (process.env.MLFLOW_LOGGING_LEVEL ?? 'info').toLowerCase();
-  const map: Record<string, string> = { warning: 'warn', critical: 'fatal' };
-  const name = map[level] ?? level;
-  return ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(name) ? name : 'info';
+/**
+ * --allowed-hosts as given, or MLflow's default list plus the bound address — also when it is
+ * empty, as MLflow reads an empty MLFLOW_SERVER_ALLOWED_HOSTS (security_utils: falsy → defaults).
+ */
+function allowedHosts(opts: ServerCliOptions): string[] {
+  const hosts = parseAllowedHosts(opts.allowedHosts ?? '');
+  return hosts.length > 0 ? hosts : defaultAllowedHosts(opts.host);
 }
 
 function integer(value: string, flag: string, min: number, max: number): number {
@@ -56,18 +66,20 @@ function integer(value: string, flag: string, min: number, max: number): number 
 async function serve(opts: ServerCliOptions, port: number, logger: Logger): Promise<void> {
   const artifactStore = openStore(opts.artifactsDestination);
   const store = await openTrackingStore(opts.backendStoreUri, { defaultArtifactRoot: PROXY_ARTIFACT_ROOT });
-  const app = createTrackingServer({ store, artifactStore, logger });
+  const app = createTrackingServer({ store, artifactStore, logger, allowedHosts: allowedHosts(opts) });
   closeOnSignals(app, { logger });
   if (cluster.isWorker) {
     // The primary is gone (killed, crashed): nobody supervises this worker or forwards signals any
     // more, so it shuts down gracefully rather than serving on as an orphan.
     process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   }
-  await app.listen({ host: opts.host, port });
-  logger.info(
-    { backendStore: store.dialect, artifactsDestination: artifactStore.url, pid: process.pid },
-    `mlship tracking server listening on http://${opts.host}:${port}`,
-  );
+  // fastify logs the listening address itself; one line, with what is being served.
+  await app.listen({
+    host: opts.host,
+    port,
+    listenTextResolver: (address) =>
+      `mlship tracking server listening on ${address} (backend store ${store.dialect}, artifacts ${artifactStore.url})`,
+  });
 }
 
 /** The primary of a multi-worker server: migrate once, fork, supervise, forward shutdown. */
@@ -138,6 +150,17 @@ export function registerServer(program: Command): void {
         .env('MLFLOW_WORKERS')
         .default('1'),
     )
+    .addOption(
+      new Option(
+        '--allowed-hosts <hosts>',
+        "Host header values to serve, comma-separated, with * wildcards ('mlflow.example.com,10.0.0.5:5000,app-*.internal'); '*' allows all. Default: localhost names, private addresses and the --host address, any port; others get 403 (DNS rebinding protection)",
+      ).env('MLFLOW_SERVER_ALLOWED_HOSTS'),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'trace, debug, info, warning, error, critical or silent')
+        .env('MLFLOW_LOGGING_LEVEL')
+        .default('info'),
+    )
     .action(
       action(async (opts: ServerCliOptions) => {
         const port = integer(opts.port, '--port', 0, 65535);
@@ -146,7 +169,7 @@ export function registerServer(program: Command): void {
         // database file behind.
         parseStoreUri(opts.backendStoreUri);
         openStore(opts.artifactsDestination);
-        const logger = pino({ level: logLevel(), base: { pid: process.pid } }, pino.destination(2));
+        const logger = createProcessLogger({ level: parseLogLevel(opts.logLevel, '--log-level') });
         if (workers > 1 && cluster.isPrimary) await supervise(opts, workers, logger);
         else await serve(opts, port, logger);
       }),

@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type Dirent } from 'node:fs';
 import { mkdir, open, readdir, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { hostname } from 'node:os';
+import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
@@ -14,17 +15,34 @@ import { checkKey, checkPrefix } from './keys.js';
 import type { BlobInfo, BlobStore, PutOptions } from './types.js';
 
 /**
- * Temp files of in-flight puts: `.<name>.mlship-tmp-<pid>-<hex>` beside the target, so the final
- * rename stays on one filesystem (atomic). The pattern is specific enough that list() can skip
- * exactly these and still show user files that merely start with a dot.
+ * Where puts are written before they are renamed into place: a folder at the root of the store, so
+ * the rename stays on one filesystem (atomic), and outside the key namespace: no key can address
+ * it (pathOf refuses its name as a first segment) and list() never shows it. Staging beside the
+ * target, as `.name.tmp` files, made names near NAME_MAX fail (the temp name is longer than the
+ * final one), and left torn uploads of a killed process in the tree, where the exact name served
+ * them and user files of the same shape were hidden (issue 8 §5.5, §5.7).
  */
-const TEMP_NAME = /^\..*\.mlship-tmp-\d+-[0-9a-f]{8}$/;
+export const STAGING_DIR = '.mlship-staging';
 
-function tempName(target: string): string {
-  return join(
-    dirname(target),
-    `.${basename(target)}.mlship-tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
-  );
+/**
+ * A staged file's name: `<pid>-<random>-<host>`, so that a store shared by several processes (or
+ * hosts, on a network volume) can tell which staged files belong to a process that is gone.
+ */
+const HOST =
+  hostname()
+    .replace(/[^A-Za-z0-9.-]/g, '_')
+    .slice(0, 64) || 'host';
+const STAGED_NAME = /^(\d+)-[0-9a-f]{16}-(.+)$/;
+/** A staged file left unmodified this long belongs to a dead upload, whoever wrote it. */
+const STALE_MS = 24 * 3600 * 1000;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errnoCode(e) === 'EPERM';
+  }
 }
 
 function errnoCode(e: unknown): string | undefined {
@@ -45,7 +63,55 @@ export class LocalStore implements BlobStore {
 
   /** Lexical path of a key: safe by construction once checkKey has passed (no '..', no '/x'). */
   private pathOf(key: string): string {
-    return join(this.root, ...checkKey(key).split('/'));
+    const segments = checkKey(key).split('/');
+    if (segments[0] === STAGING_DIR) {
+      throw new InvalidInputError(
+        `storage key ${JSON.stringify(key)} is in ${STAGING_DIR}/, where the local store ${this.root} stages uploads; refused`,
+      );
+    }
+    return join(this.root, ...segments);
+  }
+
+  /** A fresh staging path for one put. */
+  private async stagingPath(): Promise<string> {
+    const dir = join(this.root, STAGING_DIR);
+    await mkdir(dir, { recursive: true });
+    // Like any folder of the store, it may not lead outside it (a link planted in its place).
+    const real = await this.realInside(STAGING_DIR, dir);
+    return join(real ?? dir, `${process.pid}-${randomBytes(8).toString('hex')}-${HOST}`);
+  }
+
+  /**
+   * Remove what puts of dead processes left in the staging folder (a kill -9 mid-upload): files of
+   * this host whose process is gone — or that carry this process's own pid, which only a previous
+   * process (a restarted container is pid 1 again) can have left before this one started — and any
+   * file untouched for a day. Files of live uploads stay. Meant for a server's start. Returns the
+   * number removed.
+   */
+  async removeStaleStaging(): Promise<number> {
+    const dir = join(this.root, STAGING_DIR);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return 0;
+      throw this.fsError('list the staging folder', dir, e);
+    }
+    let removed = 0;
+    for (const name of names) {
+      const path = join(dir, name);
+      const match = STAGED_NAME.exec(name);
+      const pid = match ? Number(match[1]) : undefined;
+      const deadHere =
+        match !== null && match[2] === HOST && (pid === process.pid || !processAlive(pid as number));
+      const info = await stat(path).catch(() => null);
+      if (info === null) continue;
+      if (deadHere || Date.now() - info.mtimeMs > STALE_MS) {
+        await rm(path, { recursive: true, force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   /** The root with symlinks resolved, or undefined while the root does not exist yet. */
@@ -82,14 +148,31 @@ export class LocalStore implements BlobStore {
     }
     if (!this.isInside(realRoot, real)) {
       throw new InvalidInputError(
-        `storage key ${JSON.stringify(key)} in ${this.root} resolves through a symlink to ${real}, outside the store; refused`,
+        // The target is not named: it would tell a client what lies outside the store.
+        `storage key ${JSON.stringify(key)} in ${this.root} resolves through a symlink to a place outside the store; refused`,
       );
     }
     return real;
   }
 
-  private fsError(what: string, path: string, e: unknown): StorageError {
+  /** realInside for the deepest part of `path` that exists (the root at least, once it exists). */
+  private async existingAncestorInside(key: string, path: string): Promise<void> {
+    let current = path;
+    while (current.length > this.root.length) {
+      if ((await this.realInside(key, current)) !== undefined) return;
+      current = dirname(current);
+    }
+  }
+
+  private fsError(what: string, path: string, e: unknown): StorageError | InvalidInputError {
     const code = errnoCode(e);
+    if (code === 'ENAMETOOLONG') {
+      // The key's own length was checked by the caller's rules, if it has any; what is left is the
+      // file system's limit on the full path (the root's length counts too).
+      return new InvalidInputError(
+        `cannot ${what} in local store ${this.root}: the path is too long for the file system (a name is at most 255 bytes, a whole path at most 4096)`,
+      );
+    }
     return new StorageError(
       `cannot ${what} in local store ${this.root} (${path}): ${code ?? (e as Error).message}`,
       {
@@ -130,6 +213,9 @@ export class LocalStore implements BlobStore {
   async put(key: string, body: Readable | Uint8Array, options: PutOptions = {}): Promise<void> {
     const target = this.pathOf(key);
     const dir = dirname(target);
+    // Before creating anything: mkdir follows a symlinked parent, and would make folders outside
+    // the root even though the write itself is refused after.
+    await this.existingAncestorInside(key, dir);
     try {
       await mkdir(dir, { recursive: true });
     } catch (e) {
@@ -144,11 +230,15 @@ export class LocalStore implements BlobStore {
     // root would let a key address a file outside the store.
     await this.realInside(key, dir);
 
-    const tmp = tempName(target);
+    const tmp = await this.stagingPath().catch((e) => {
+      if (e instanceof InvalidInputError) throw e;
+      throw this.fsError('create the staging folder', join(this.root, STAGING_DIR), e);
+    });
     try {
       // Data reaches the disk (fsync) before the rename publishes it: a crash then leaves the old
-      // blob or the whole new one, never a torn file under the final name. 'wx': a temp name is
-      // never shared, even with a put of the same key running in another process.
+      // blob or the whole new one, never a torn file under the final name (a torn staged file is
+      // removed at the next server start). 'wx': a staged name is never shared, even with a put of
+      // the same key running in another process.
       if (body instanceof Uint8Array) {
         const fh = await open(tmp, 'wx');
         try {
@@ -180,7 +270,9 @@ export class LocalStore implements BlobStore {
       // Errors of the caller's body stream pass through unchanged; only our own file operations
       // (which name our paths) are rephrased.
       const path = (e as NodeJS.ErrnoException).path;
-      if (path === tmp || path === target) throw this.fsError(`write ${JSON.stringify(key)}`, target, e);
+      const dest = (e as NodeJS.ErrnoException & { dest?: string }).dest;
+      if (path === tmp || path === target || dest === target)
+        throw this.fsError(`write ${JSON.stringify(key)}`, target, e);
       throw e;
     }
   }
@@ -210,11 +302,22 @@ export class LocalStore implements BlobStore {
     const slash = prefix.lastIndexOf('/');
     const dirKey = slash >= 0 ? prefix.slice(0, slash) : '';
     const namePrefix = prefix.slice(slash + 1);
-    yield* this.walk(realRoot, dirKey, namePrefix);
+    // The folder listed may be, or pass through, a symlink: it is listed only when it resolves
+    // inside the root, as get() and put() refuse the same path otherwise (issue 8 §5.6: a planted
+    // link listed /etc). Reading the resolved path also means a link swapped in afterwards cannot
+    // redirect the listing.
+    const dir = dirKey === '' ? realRoot : await this.realInside(dirKey, this.pathOf(dirKey));
+    if (dir === undefined) return;
+    yield* this.walk(realRoot, dirKey, namePrefix, dir);
   }
 
-  private async *walk(realRoot: string, dirKey: string, namePrefix: string): AsyncGenerator<BlobInfo> {
-    const dir = dirKey === '' ? this.root : join(this.root, ...dirKey.split('/'));
+  /** The blobs in `dir` (the real path of folder `dirKey`) and, recursively, in its real sub-folders. */
+  private async *walk(
+    realRoot: string,
+    dirKey: string,
+    namePrefix: string,
+    dir: string,
+  ): AsyncGenerator<BlobInfo> {
     let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -227,7 +330,7 @@ export class LocalStore implements BlobStore {
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const name = entry.name;
-      if (!name.startsWith(namePrefix) || TEMP_NAME.test(name)) continue;
+      if (!name.startsWith(namePrefix) || (dirKey === '' && name === STAGING_DIR)) continue;
       const key = dirKey === '' ? name : `${dirKey}/${name}`;
       // A name that is not a valid key (a backslash in it, say) could never be read back through
       // this interface, so it is not listed either.
@@ -238,7 +341,7 @@ export class LocalStore implements BlobStore {
       }
       const path = join(dir, name);
       if (entry.isDirectory()) {
-        yield* this.walk(realRoot, key, '');
+        yield* this.walk(realRoot, key, '', path);
       } else if (entry.isFile()) {
         const info = await stat(path).catch(() => null); // deleted while listing: skip it
         if (info) yield { key, size: info.size, mtimeMs: info.mtimeMs };

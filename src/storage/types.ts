@@ -51,6 +51,12 @@ export interface BlobStore {
   /** Remove a blob; no error when absent. */
   delete(key: string): Promise<void>;
   /**
+   * Remove staged data of puts whose process died mid-write (local: the staging folder's files of
+   * dead processes); returns how many were removed. Optional: stores without staging skip it. A
+   * server calls it at start.
+   */
+  removeStaleStaging?(): Promise<number>;
+  /**
    * Release pooled connections, for stores that hold them (S3). Optional: a short CLI command can
    * skip it (idle pooled sockets do not keep Node alive); a long-running server should call it.
    */

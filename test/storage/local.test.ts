@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/core/errors.js';
-import { LocalStore } from '../../src/storage/local.js';
+import { LocalStore, STAGING_DIR } from '../../src/storage/local.js';
 import { describeBlobStore, readAll } from './conformance.js';
 
 const dirs: string[] = [];
@@ -35,7 +35,7 @@ describe('LocalStore specifics', () => {
     expect(await readdir(join(root, 'files/md5/d1'))).toEqual(['c47305887e2252bf1ccbd74ff159a6']);
   });
 
-  it('leaves no temp file behind after a failed put, and list never shows in-flight temp files', async () => {
+  it('stages puts outside the key space: nothing left after a failed put, and temp-like names are ordinary blobs', async () => {
     const root = await tempDir();
     const store = new LocalStore(root);
     await store.put('d/keep', Buffer.from('1'));
@@ -45,16 +45,48 @@ describe('LocalStore specifics', () => {
     }
     await expect(store.put('d/new', Readable.from(failing(), { objectMode: false }))).rejects.toThrow('boom');
     expect(await readdir(join(root, 'd'))).toEqual(['keep']);
-    // A temp file of a put still running (or of a crashed process) is skipped by list…
-    await writeFile(join(root, 'd', '.new.mlship-tmp-123-0123abcd'), 'half');
-    // …but an ordinary dot-file is a blob like any other.
+    expect(await readdir(join(root, STAGING_DIR))).toEqual([]);
+    // A name shaped like the temp files of earlier versions is a blob like any other, as is a dot-file…
+    await store.put('d/.new.mlship-tmp-123-0123abcd', Buffer.from('mine'));
     await writeFile(join(root, 'd', '.env'), 'x');
+    // …while a staged file (of a put in flight, or of a killed process) is never listed.
+    await writeFile(join(root, STAGING_DIR, `999999-0123456789abcdef-elsewhere`), 'half');
     const keys: string[] = [];
     for await (const info of store.list('')) keys.push(info.key);
-    expect(keys.sort()).toEqual(['d/.env', 'd/keep']);
+    expect(keys.sort()).toEqual(['d/.env', 'd/.new.mlship-tmp-123-0123abcd', 'd/keep']);
+    // No key reaches the staging folder.
+    for (const op of [
+      () => store.get(`${STAGING_DIR}/999999-0123456789abcdef-elsewhere`),
+      () => store.put(`${STAGING_DIR}/x`, Buffer.from('x')),
+      () => store.delete(STAGING_DIR),
+      async () => {
+        for await (const _ of store.list(`${STAGING_DIR}/`));
+      },
+    ]) {
+      await expect(op()).rejects.toBeInstanceOf(InvalidInputError);
+    }
   });
 
-  it('refuses symlinks that lead outside the root, for reads, writes and deletes', async () => {
+  it('removes staged files of dead processes at removeStaleStaging, and keeps those of live ones', async () => {
+    const root = await tempDir();
+    const store = new LocalStore(root);
+    await store.put('a', Buffer.from('1'));
+    const host = hostname()
+      .replace(/[^A-Za-z0-9.-]/g, '_')
+      .slice(0, 64);
+    // A pid that cannot be running (above pid_max), one that is (this process's parent), and this
+    // process's own (left by an earlier process with the same pid, as a restarted container's pid 1).
+    const dead = `4194999-00000000000000aa-${host}`;
+    const live = `${process.ppid}-00000000000000bb-${host}`;
+    const own = `${process.pid}-00000000000000cc-${host}`;
+    const otherHost = `4194999-00000000000000dd-another-host`;
+    for (const name of [dead, live, own, otherHost]) await writeFile(join(root, STAGING_DIR, name), 'x');
+    expect(await store.removeStaleStaging()).toBe(2);
+    expect((await readdir(join(root, STAGING_DIR))).sort()).toEqual([live, otherHost].sort());
+    expect(await readFile(join(root, 'a'), 'utf8')).toBe('1');
+  });
+
+  it('refuses symlinks that lead outside the root, for reads, writes, deletes and listings', async () => {
     const outside = await tempDir();
     await writeFile(join(outside, 'secret'), 'top secret');
     await mkdir(join(outside, 'dir'));
@@ -66,7 +98,11 @@ describe('LocalStore specifics', () => {
       () => store.get('link'),
       () => store.stat('link'),
       () => store.put('linkdir/planted', Buffer.from('x')),
+      () => store.put('linkdir/new/planted', Buffer.from('x')),
       () => store.delete('linkdir/secret'),
+      async () => {
+        for await (const _ of store.list('linkdir/'));
+      },
     ]) {
       const e = await op().then(
         () => null,
@@ -75,8 +111,15 @@ describe('LocalStore specifics', () => {
       expect(e).toBeInstanceOf(InvalidInputError);
       expect(e?.message).toMatch(/outside the store; refused/);
     }
+    // A staging folder planted as a link to outside is refused too.
+    const other = await tempDir();
+    await symlink(outside, join(other, STAGING_DIR));
+    await expect(new LocalStore(other).put('x', Buffer.from('x'))).rejects.toThrow(
+      /outside the store; refused/,
+    );
+    // Nothing was created outside, not even the folder of a refused put.
     expect(await readdir(join(outside, 'dir'))).toEqual([]);
-    // list skips what get would refuse.
+    // Listing the root skips what get would refuse.
     const keys: string[] = [];
     for await (const info of store.list('')) keys.push(info.key);
     expect(keys).toEqual([]);

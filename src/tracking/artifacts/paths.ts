@@ -13,7 +13,8 @@
  * 4. refuse `..` segments, absolute POSIX paths (`/x`, `//host`), Windows drive paths (`C:x`,
  *    `C:\x`) and `file:` URIs (MLflow turns them into local paths, which are then absolute);
  * 5. drop `.` and empty segments (`a//b`, `a/./b`, `dir/`), which address nothing new, so the
- *    result is a storage key `checkKey` accepts.
+ *    result is a storage key `checkKey` accepts;
+ * 6. refuse a name over 255 bytes or a path over 4096 (the file system's limits), naming the limit.
  * A refusal is MLflow's 400 INVALID_PARAMETER_VALUE "Invalid path". The storage layer then checks
  * the key again (`checkKey`) and, for a local folder, resolves symlinks and refuses anything that
  * lands outside the root — three independent layers.
@@ -22,6 +23,13 @@ import { MlflowError } from '../errors.js';
 
 /** MLflow's `_decode` gives up after 10 rounds of decoding. */
 const MAX_DECODE_ROUNDS = 10;
+/**
+ * The file system's limits (Linux NAME_MAX and PATH_MAX, in bytes of UTF-8): a longer name could
+ * never be stored in a local destination, so it is refused up front with the limit named, the same
+ * way for every destination, rather than failing in the file system (issue 8 §5.5: a 500).
+ */
+export const MAX_NAME_BYTES = 255;
+export const MAX_PATH_BYTES = 4096;
 
 function invalidPath(): MlflowError {
   return MlflowError.invalidParameter('Invalid path');
@@ -83,9 +91,21 @@ export function validateArtifactPath(path: string, { allowRoot = false } = {}): 
   for (const segment of decoded.split('/')) {
     if (segment === '..') throw invalidPath();
     if (segment === '' || segment === '.') continue;
+    const bytes = Buffer.byteLength(segment);
+    if (bytes > MAX_NAME_BYTES) {
+      throw MlflowError.invalidParameter(
+        `Invalid path: the name ${JSON.stringify(`${segment.slice(0, 32)}…`)} is ${bytes} bytes long; a name can be at most ${MAX_NAME_BYTES} bytes`,
+      );
+    }
     segments.push(segment);
   }
   const key = segments.join('/');
+  const bytes = Buffer.byteLength(key);
+  if (bytes > MAX_PATH_BYTES) {
+    throw MlflowError.invalidParameter(
+      `Invalid path: it is ${bytes} bytes long; an artifact path can be at most ${MAX_PATH_BYTES} bytes`,
+    );
+  }
   if (key === '' && !allowRoot) throw invalidPath();
   return key;
 }

@@ -172,6 +172,14 @@ export class ArtifactRepository {
     });
   }
 
+  /**
+   * Remove what uploads interrupted by a crash left in the store's staging area (local folders
+   * stage there; S3 discards an unfinished upload itself). Returns how many were removed.
+   */
+  async removeStaleStaging(): Promise<number> {
+    return (await this.store.removeStaleStaging?.()) ?? 0;
+  }
+
   async close(): Promise<void> {
     await this.store.close?.();
   }

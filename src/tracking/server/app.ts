@@ -29,6 +29,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
 import { MlshipError } from '../../core/errors.js';
@@ -39,10 +40,12 @@ import { toMlflowJson } from '../entities.js';
 import { MlflowError } from '../errors.js';
 import type { TrackingStore } from '../store/types.js';
 import { getRunArtifact, listRunArtifacts, PROXY_ROUTES, type ProxyContext } from './artifact-routes.js';
+import { DEFAULT_BODY_LIMIT } from './body-limits.js';
+import { defaultAllowedHosts, HOST_EXEMPT_PATHS, hostMatcher, INVALID_HOST_MESSAGE } from './hosts.js';
 import { type Endpoint, TRACKING_ENDPOINTS, Verbatim } from './tracking-routes.js';
 
-/** MLflow's documented request limit (MAX_BATCH_LOG_REQUEST_SIZE, service.proto logBatch). */
-export const DEFAULT_BODY_LIMIT = 1_000_000;
+export { DEFAULT_BODY_LIMIT };
+
 /** Default ceiling of one artifact upload. */
 export const DEFAULT_MAX_ARTIFACT_BYTES = 5 * 1024 ** 3;
 
@@ -52,10 +55,15 @@ export interface TrackingServerOptions {
   artifactStore: BlobStore;
   /** pino logger for requests and errors; none = silent. */
   logger?: Logger;
-  /** Largest JSON request body in bytes (log-inputs allows more for dataset profiles). */
+  /** Largest JSON request body in bytes of the endpoints without their own limit (body-limits.ts). */
   bodyLimit?: number;
   /** Largest artifact upload in bytes. */
   maxArtifactBytes?: number;
+  /**
+   * Host header values served (hosts.ts: exact values and `*` patterns, `*` = all); others get
+   * 403. Default: MLflow's (localhost names and private addresses, any port).
+   */
+  allowedHosts?: readonly string[];
 }
 
 const PREFIXES = ['/api/2.0', '/ajax-api/2.0'] as const;
@@ -69,8 +77,18 @@ function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyRe
     .send(Buffer.from(JSON.stringify(body)));
 }
 
+/**
+ * The status of an error response: MLflow's for its code, except INVALID_STATE, which MLflow sends
+ * as 500 although it only ever reports a request that cannot apply to the current state (renaming
+ * a deleted experiment): that is the client's error, and a 500 makes MLflow's own client retry it
+ * (rest_utils treats 500 as transient) for minutes before failing. 400 keeps MLflow's body.
+ */
+function statusOf(error: MlflowError): number {
+  return error.errorCode === 'INVALID_STATE' ? 400 : error.httpStatus;
+}
+
 function sendError(reply: FastifyReply, error: MlflowError): FastifyReply {
-  return sendJson(reply, error.httpStatus, error.toJSON());
+  return sendJson(reply, statusOf(error), error.toJSON());
 }
 
 /** The MLflow error for a fastify-level failure, or undefined when it is not one of those. */
@@ -129,6 +147,36 @@ function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void 
 }
 
 /**
+ * fastify's own request logging is two lines per request ("incoming request", "request
+ * completed"); the onResponse hook writes one instead. Its other lines (a response stream that
+ * failed after its headers went out) stay.
+ */
+class OneLineRequestLog extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(): void {}
+}
+
+/** Whether the client closed its connection before the response went out. */
+function clientGone(request: FastifyRequest): boolean {
+  // The socket, not the request stream: a handler that stops reading a body (over its limit)
+  // destroys the stream itself while the client still waits for the 413.
+  return !request.raw.complete && request.raw.socket?.destroyed === true;
+}
+
+const loggedGone = new WeakSet<FastifyRequest>();
+
+/** The one info line for a request whose client went away (onRequestAbort and the error handler). */
+function logClientGone(request: FastifyRequest): void {
+  if (loggedGone.has(request)) return;
+  loggedGone.add(request);
+  const received = request.raw.socket?.bytesRead;
+  request.log.info(
+    { method: request.method, url: request.url, bytesReceived: received },
+    `client closed the connection before the response: ${request.method} ${request.url}`,
+  );
+}
+
+/**
  * Create the server (not yet listening). Tests drive it with `.inject()` or `.listen({ port: 0 })`;
  * the CLI listens on `--host`/`--port`.
  */
@@ -142,8 +190,11 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
     maxArtifactBytes: options.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES,
   };
 
+  const hostAllowed = hostMatcher(options.allowedHosts ?? defaultAllowedHosts());
+
   const app = Fastify({
     ...(logger ? { loggerInstance: logger as FastifyBaseLogger } : { logger: false }),
+    logController: new OneLineRequestLog(),
     bodyLimit,
     // (fastify 5 keeps `;` in the path — useSemicolonDelimiter defaults to false — so `a;b` reaches
     // validateArtifactPath and is refused as a path parameter, CVE-2024-1593, instead of being cut.)
@@ -156,19 +207,70 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
     },
   });
 
+  // Before routing, so that no endpoint (nor a 404 or 405) answers a request made through a
+  // rebound DNS name.
+  app.addHook('onRequest', async (request, reply) => {
+    if (HOST_EXEMPT_PATHS.includes(request.url.split('?')[0])) return;
+    const host = request.headers.host;
+    if (hostAllowed(host)) return;
+    request.log.warn({ host: host ?? null }, 'refused a request with a Host header that is not allowed');
+    const shown = host === undefined ? 'no Host header' : `Host ${JSON.stringify(host.slice(0, 200))}`;
+    return sendError(
+      reply,
+      new MlflowError(
+        'PERMISSION_DENIED',
+        `${INVALID_HOST_MESSAGE}: ${shown} is not an allowed host (start the server with --allowed-hosts to allow it)`,
+      ),
+    );
+  });
+
+  // One line per request. A request whose client went away first gets its own line instead
+  // (onRequestAbort); an aborted one never reaches onResponse's 'finish'.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      `${request.method} ${request.url} ${reply.statusCode}`,
+    );
+  });
+  app.addHook('onRequestAbort', async (request) => {
+    logClientGone(request);
+  });
+
+  app.addHook('onReady', async () => {
+    // Uploads torn by a crash (kill -9) are removed before the first request; a failure here is
+    // not worth refusing to serve for.
+    try {
+      const removed = await artifacts.removeStaleStaging();
+      if (removed > 0) logger?.info({ removed }, 'removed the staged files of interrupted uploads');
+    } catch (e) {
+      logger?.warn({ err: e }, 'could not clean up the staged files of interrupted uploads');
+    }
+  });
+
   // The root context reads no body: unknown paths (404) and wrong methods (405) must not fail on
   // what they were sent. Each route family below installs its own parser.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (clientGone(request)) {
+      // The client hung up (mid-upload, say): its request failed because of that, not because of a
+      // fault here, and nobody is left to answer. onRequestAbort has logged it, once, at info.
+      logClientGone(request);
+      return reply.code(499).send();
+    }
     let mapped = error instanceof MlflowError ? error : frameworkError(error, request);
     if (mapped === undefined && error instanceof MlshipError) {
       const translated = toMlflowError(error);
       if (translated instanceof MlflowError) mapped = translated;
     }
     if (mapped !== undefined) {
-      if (mapped.httpStatus >= 500) request.log.error({ err: error }, 'request failed');
+      if (statusOf(mapped) >= 500) request.log.error({ err: error }, 'request failed');
       // Refused uploads are not drained: the rest of the body would be read only to be thrown away.
       if (mapped instanceof PayloadTooLargeError) reply.header('connection', 'close');
       return sendError(reply, mapped);
@@ -209,7 +311,7 @@ export function createTrackingServer(options: TrackingServerOptions): FastifyIns
         api.route({
           method: endpoint.method,
           url,
-          bodyLimit: Math.max(endpoint.bodyLimit ?? 0, bodyLimit),
+          bodyLimit: endpoint.bodyLimit ?? bodyLimit,
           handler: async (request, reply) => {
             const result = await endpoint.handle(request, context);
             const body = result instanceof Verbatim ? result.body : (toMlflowJson(result) ?? {});

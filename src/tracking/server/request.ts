@@ -307,20 +307,56 @@ async function readGetBody(request: FastifyRequest): Promise<Buffer | undefined>
 }
 
 /**
+ * How deep a request's JSON may nest. protobuf's json_format (which MLflow's parse_dict calls)
+ * stops at max_recursion_depth=100, and no MLflow message nests more than a few levels: anything
+ * deeper is refused before parsing, because every recursive walk of the parsed value (ours, and
+ * V8's JSON.stringify when a value is echoed in an error) would otherwise overflow the stack —
+ * issue 8 §5.3: 3,200 nested arrays, a 6 KB body, gave 500 "Maximum call stack size exceeded".
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/** The first nesting depth over MAX_JSON_DEPTH in JSON text, or 0; strings are skipped. One pass, no recursion. */
+export function excessJsonDepth(text: string): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) return depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return 0;
+}
+
+function parseJsonText(text: string): unknown {
+  if (excessJsonDepth(text) > 0) {
+    throw new MlflowError(
+      'BAD_REQUEST',
+      `The request body nests JSON more than ${MAX_JSON_DEPTH} levels deep; the limit is ${MAX_JSON_DEPTH}`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new MlflowError('BAD_REQUEST', `Malformed JSON in the request body: ${(e as Error).message}`);
+  }
+}
+
+/**
  * The body as JSON: the raw bytes (the API routes' content parser keeps them as a
  * Buffer, within the route's body limit) or undefined when there was none.
  */
 function bodyJson(body: unknown): Record<string, unknown> {
   const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '';
   if (text.trim() === '') return {};
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-    // Older clients post their JSON double-encoded as a string.
-    if (typeof json === 'string') json = json.trim() === '' ? null : JSON.parse(json);
-  } catch (e) {
-    throw new MlflowError('BAD_REQUEST', `Malformed JSON in the request body: ${(e as Error).message}`);
-  }
+  let json = parseJsonText(text);
+  // Older clients post their JSON double-encoded as a string.
+  if (typeof json === 'string') json = json.trim() === '' ? null : parseJsonText(json);
   if (json === null) return {};
   if (typeof json !== 'object' || Array.isArray(json)) {
     throw new MlflowError(

@@ -16,6 +16,7 @@ import {
 } from '../entities.js';
 import { experimentNameNotFound, MlflowError } from '../errors.js';
 import type { MetricInput, TrackingStore } from '../store/types.js';
+import { LOG_BATCH_BODY_LIMIT, LOG_INPUTS_BODY_LIMIT } from './body-limits.js';
 import * as M from './messages.js';
 import {
   atMost,
@@ -52,7 +53,7 @@ export interface Endpoint {
   method: HTTPMethods;
   /** below `/api/2.0` and `/ajax-api/2.0` */
   path: string;
-  /** Body limit in bytes when not the server's default. */
+  /** Body limit in bytes when not the server's default (body-limits.ts). */
   bodyLimit?: number;
   /** Routes MLflow serves only under `/ajax-api` (its UI's helpers). */
   ajaxOnly?: boolean;
@@ -67,13 +68,25 @@ const MAX_RESULTS_PER_RUN = 2500;
 /** get_metric_history_bulk_handler's MAX_HISTORY_RESULTS and MAX_RUN_IDS_PER_REQUEST. */
 const MAX_HISTORY_RESULTS = 25000;
 const MAX_RUN_IDS_BULK = 100;
+/**
+ * runs/search's experiment_ids: MLflow sets no limit, and 50,000 ids failed in the database (past
+ * SQLite's 32,766 bound variables). mlship's limit, far above what a client sends (the UI compares
+ * a handful of experiments).
+ */
+const MAX_SEARCH_EXPERIMENT_IDS = 1000;
+
+/** A repeated field of at most `limit` items. */
+function atMostItems(limit: number): Check {
+  return (raw, field) =>
+    Array.isArray(raw) && raw.length > limit
+      ? MlflowError.invalidParameter(
+          `'${field}' has ${raw.length} items; at most ${limit} are allowed in one request`,
+        )
+      : undefined;
+}
+
 /** environment_variables.MLFLOW_ARTIFACT_LOCATION_MAX_LENGTH default. */
 const ARTIFACT_LOCATION_MAX_LENGTH = 2048;
-/**
- * log-inputs carries dataset schemas (< 1 MiB) and profiles (< 16 MiB) that MLflow's server accepts,
- * which the 1 MB default body limit would refuse; JSON escaping can double their size.
- */
-export const LOG_INPUTS_BODY_LIMIT = 40 * 1024 * 1024;
 
 type KeyValue = { key?: string; value?: string };
 
@@ -334,7 +347,7 @@ const searchRuns: Endpoint = {
   path: '/mlflow/runs/search',
   async handle(request, { store }) {
     const { message } = await readRequest(request, M.SearchRuns, [
-      ['experiment_ids', [TYPE]],
+      ['experiment_ids', [TYPE, atMostItems(MAX_SEARCH_EXPERIMENT_IDS)]],
       ['filter', [TYPE]],
       ['max_results', [TYPE, atMost(50000)]],
       ['order_by', [TYPE]],
@@ -421,6 +434,7 @@ const deleteTag: Endpoint = {
 const logBatch: Endpoint = {
   method: 'POST',
   path: '/mlflow/runs/log-batch',
+  bodyLimit: LOG_BATCH_BODY_LIMIT,
   async handle(request, { store }) {
     const { message } = await readRequest(request, M.LogBatch, [
       ['run_id', [TYPE, REQ]],

@@ -8,6 +8,7 @@
 import type { FastifyRequest } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOG_BATCH_BODY_LIMIT } from '../../../src/tracking/server/body-limits.js';
 import type { MessageType } from '../../../src/tracking/server/messages.js';
 import { readRequest } from '../../../src/tracking/server/request.js';
 import type { TrackingStore } from '../../../src/tracking/store/types.js';
@@ -244,19 +245,23 @@ describe('unknown endpoints and methods', () => {
 });
 
 describe("oversized and malformed requests (fastify's own refusals in MLflow's shape)", () => {
-  it('refuses a body over the 1 MB limit with 413 JSON, by Content-Length and while streaming', async () => {
-    const metrics = Array.from({ length: 16_000 }, (_, i) => ({
+  it("refuses a body over log-batch's limit with 413 JSON, by Content-Length and while streaming", async () => {
+    const metrics = Array.from({ length: 60_000 }, (_, i) => ({
       key: `metric_${i}`,
       value: i,
       timestamp: i,
       step: i,
     }));
     const body = JSON.stringify({ run_id: 'x', metrics });
-    expect(body.length).toBeGreaterThan(1_000_000);
+    expect(body.length).toBeGreaterThan(LOG_BATCH_BODY_LIMIT);
     const r = await api.post('runs/log-batch', body);
     expect(r.status).toBe(413);
     expect(r.json.error_code).toBe('INVALID_PARAMETER_VALUE');
-    expect(r.json.message).toMatch(/too large: the limit is 1000000 bytes/);
+    expect(r.json.message).toMatch(`too large: the limit is ${LOG_BATCH_BODY_LIMIT} bytes`);
+    // Endpoints without a larger need keep MLflow's documented 1 MB.
+    const small = await api.post('experiments/create', { name: 'x'.repeat(1_000_001) });
+    expect(small.status).toBe(413);
+    expect(small.json.message).toMatch(/experiments\/create is too large: the limit is 1000000 bytes/);
     // Chunked, so the size is only found while reading, over a real socket.
     const chunked = await rawRequest(portOf(fx.app), 'POST', '/api/2.0/mlflow/runs/log-batch', body, {
       'content-type': 'application/json',
