@@ -16,6 +16,15 @@
  *   takes `\` as LIKE's escape character and SQLite does not, as with MLflow on each database.
  * - Ordering puts runs lacking the key last in either direction, and NaN metrics after numbers
  *   and before missing ones (MLflow's CASE columns); ties end with start_time DESC, run_id ASC.
+ *
+ * Cost linear in the clauses (issue 8 §5.1). MLflow joins one subquery per clause; mlship writes
+ * one correlated EXISTS per clause, each an index lookup on (run_uuid, key). PostgreSQL would pull
+ * every EXISTS up into a semi-join and search join orders over all of them: with 50 clauses
+ * planning alone took 1.7 s, with 200 minutes. `OFFSET 0` in the subquery keeps it a subplan
+ * (subselect.c's simplify_EXISTS_query gives up on a query with an OFFSET), so planning stays
+ * linear and each run costs at most one lookup per clause (AND stops at the first miss). Ordering
+ * keys are correlated scalar subqueries rather than LEFT JOINs for the same reason, and because
+ * SQLite refuses more than 64 tables in one join.
  */
 import type { Clause, Comparator } from './filter.js';
 import type { OrderBy } from './order-by.js';
@@ -88,9 +97,20 @@ const RUN_STRING_COLUMNS: Record<string, string> = {
 };
 const RUN_NUMERIC_COLUMNS: Record<string, string> = { start_time: 'r.start_time', end_time: 'r.end_time' };
 
-function existsKeyed(table: string, column: string, key: string, inner: SqlFragment): SqlFragment {
+/**
+ * `EXISTS (<subquery>)`, kept a correlated subplan on PostgreSQL (see the header: `OFFSET 0`
+ * stops the planner from turning it into a join it would reorder with every other clause's).
+ */
+function exists(subquery: string, dialect: Dialect): string {
+  return `EXISTS (${subquery}${dialect === 'postgresql' ? ' OFFSET 0' : ''})`;
+}
+
+function existsKeyed(table: string, key: string, inner: SqlFragment, dialect: Dialect): SqlFragment {
   return {
-    sql: `EXISTS (SELECT 1 FROM ${table} x WHERE x.${column} = r.run_uuid AND x.key = ? AND ${inner.sql})`,
+    sql: exists(
+      `SELECT 1 FROM ${table} x WHERE x.run_uuid = r.run_uuid AND x.key = ? AND ${inner.sql}`,
+      dialect,
+    ),
     params: [key, ...inner.params],
   };
 }
@@ -98,8 +118,8 @@ function existsKeyed(table: string, column: string, key: string, inner: SqlFragm
 function runClauseSql(c: Clause, dialect: Dialect): SqlFragment {
   if (c.comparator === 'IS NULL' || c.comparator === 'IS NOT NULL') {
     const table = c.type === 'metric' ? 'latest_metrics' : c.type === 'parameter' ? 'params' : 'tags';
-    const exists = `EXISTS (SELECT 1 FROM ${table} x WHERE x.run_uuid = r.run_uuid AND x.key = ?)`;
-    return { sql: c.comparator === 'IS NULL' ? `NOT ${exists}` : exists, params: [c.key] };
+    const present = exists(`SELECT 1 FROM ${table} x WHERE x.run_uuid = r.run_uuid AND x.key = ?`, dialect);
+    return { sql: c.comparator === 'IS NULL' ? `NOT ${present}` : present, params: [c.key] };
   }
   switch (c.type) {
     case 'metric': {
@@ -108,31 +128,26 @@ function runClauseSql(c: Clause, dialect: Dialect): SqlFragment {
         c.comparator === '!='
           ? { sql: '(x.is_nan OR x.value != ?)', params: [c.value] }
           : { sql: `(NOT x.is_nan AND x.value ${c.comparator} ?)`, params: [c.value] };
-      return existsKeyed('latest_metrics', 'run_uuid', c.key, inner);
+      return existsKeyed('latest_metrics', c.key, inner, dialect);
     }
     case 'parameter':
       return existsKeyed(
         'params',
-        'run_uuid',
         c.key,
         stringComparison('x.value', c.comparator, c.value, dialect),
+        dialect,
       );
     case 'tag':
-      return existsKeyed(
-        'tags',
-        'run_uuid',
-        c.key,
-        stringComparison('x.value', c.comparator, c.value, dialect),
-      );
+      return existsKeyed('tags', c.key, stringComparison('x.value', c.comparator, c.value, dialect), dialect);
     case 'attribute': {
       if (c.key === 'run_name') {
         // MLflow filters the run name through the mlflow.runName tag (runs of MLflow ≤ 1.29 have
         // an empty name column).
         return existsKeyed(
           'tags',
-          'run_uuid',
           'mlflow.runName',
           stringComparison('x.value', c.comparator, c.value, dialect),
+          dialect,
         );
       }
       const numeric = RUN_NUMERIC_COLUMNS[c.key];
@@ -147,15 +162,20 @@ function runClauseSql(c: Clause, dialect: Dialect): SqlFragment {
       if (c.key === 'context') {
         const cmp = stringComparison('t.value', c.comparator, c.value, dialect);
         return {
-          sql:
-            'EXISTS (SELECT 1 FROM inputs i JOIN input_tags t ON t.input_uuid = i.input_uuid ' +
-            `WHERE ${runInputs} AND t.name = 'mlflow.data.context' AND ${cmp.sql})`,
+          sql: exists(
+            'SELECT 1 FROM inputs i JOIN input_tags t ON t.input_uuid = i.input_uuid ' +
+              `WHERE ${runInputs} AND t.name = 'mlflow.data.context' AND ${cmp.sql}`,
+            dialect,
+          ),
           params: cmp.params,
         };
       }
       const cmp = stringComparison(`d.${c.key}`, c.comparator, c.value, dialect);
       return {
-        sql: `EXISTS (SELECT 1 FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id WHERE ${runInputs} AND ${cmp.sql})`,
+        sql: exists(
+          `SELECT 1 FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id WHERE ${runInputs} AND ${cmp.sql}`,
+          dialect,
+        ),
         params: cmp.params,
       };
     }
@@ -174,35 +194,38 @@ const RUN_ORDER_COLUMNS: Record<string, string> = {
   run_name: 'r.name',
 };
 
-/** LEFT JOINs (with their parameters) and the ORDER BY list for a run search. */
-export function runOrderSql(orderBy: OrderBy[]): { joins: SqlFragment; orderBy: string } {
-  const joins: string[] = [];
+/**
+ * The ORDER BY list for a run search, with its parameters. Each metric, param or tag key is read by
+ * a correlated scalar subquery on its primary key (run_uuid, key), so at most one row: the same
+ * values a LEFT JOIN would give, at a cost linear in the keys (see the header).
+ */
+export function runOrderSql(orderBy: OrderBy[]): SqlFragment {
   const params: unknown[] = [];
   const terms: string[] = [];
   let hasStartTime = false;
-  orderBy.forEach((o, i) => {
+  for (const o of orderBy) {
     const dir = o.ascending ? '' : ' DESC';
     if (o.type === 'attribute') {
       const column = RUN_ORDER_COLUMNS[o.key];
       if (!column) throw new Error(`unmapped run attribute ${o.key}`);
       if (o.key === 'start_time') hasStartTime = true;
       terms.push(`CASE WHEN ${column} IS NULL THEN 1 ELSE 0 END`, `${column}${dir}`);
-      return;
+      continue;
     }
-    const alias = `o${i}`;
     const table = o.type === 'metric' ? 'latest_metrics' : o.type === 'parameter' ? 'params' : 'tags';
-    joins.push(`LEFT JOIN ${table} ${alias} ON ${alias}.run_uuid = r.run_uuid AND ${alias}.key = ?`);
-    params.push(o.key);
-    terms.push(
-      o.type === 'metric'
-        ? `CASE WHEN ${alias}.is_nan THEN 1 WHEN ${alias}.value IS NULL THEN 2 ELSE 0 END`
-        : `CASE WHEN ${alias}.value IS NULL THEN 1 ELSE 0 END`,
-      `${alias}.value${dir}`,
-    );
-  });
+    const read = (column: string) =>
+      `(SELECT ${column} FROM ${table} o WHERE o.run_uuid = r.run_uuid AND o.key = ?)`;
+    if (o.type === 'metric') {
+      // 0 for a number, 1 for NaN, 2 for a run without the metric (the subquery finds no row).
+      terms.push(`COALESCE(${read('CASE WHEN o.is_nan THEN 1 ELSE 0 END')}, 2)`, `${read('o.value')}${dir}`);
+    } else {
+      terms.push(`CASE WHEN ${read('o.value')} IS NULL THEN 1 ELSE 0 END`, `${read('o.value')}${dir}`);
+    }
+    params.push(o.key, o.key);
+  }
   if (!hasStartTime) terms.push('r.start_time DESC');
   terms.push('r.run_uuid');
-  return { joins: { sql: joins.join(' '), params }, orderBy: terms.join(', ') };
+  return { sql: terms.join(', '), params };
 }
 
 /** The WHERE conditions for an experiment filter, ANDed. */
@@ -211,7 +234,10 @@ export function experimentFilterSql(clauses: Clause[], dialect: Dialect): SqlFra
     if (c.type === 'tag') {
       const cmp = stringComparison('t.value', c.comparator, c.value, dialect);
       return {
-        sql: `EXISTS (SELECT 1 FROM experiment_tags t WHERE t.experiment_id = e.experiment_id AND t.key = ? AND ${cmp.sql})`,
+        sql: exists(
+          `SELECT 1 FROM experiment_tags t WHERE t.experiment_id = e.experiment_id AND t.key = ? AND ${cmp.sql}`,
+          dialect,
+        ),
         params: [c.key, ...cmp.params],
       };
     }

@@ -650,10 +650,10 @@ export class SqlTrackingStore implements TrackingStore {
     if (experimentIds.length === 0) return { runs: [] };
     return this.read(async (tx) => {
       const rows = await tx.all<{ run_uuid: string }>(
-        `SELECT r.run_uuid FROM runs r ${order.joins.sql} WHERE r.experiment_id IN (${placeholders(experimentIds.length)}) ` +
+        `SELECT r.run_uuid FROM runs r WHERE r.experiment_id IN (${placeholders(experimentIds.length)}) ` +
           `AND r.lifecycle_stage IN (${placeholders(stages.length)})${filter.sql ? ` AND ${filter.sql}` : ''} ` +
-          `ORDER BY ${order.orderBy} LIMIT ? OFFSET ?`,
-        [...order.joins.params, ...experimentIds, ...stages, ...filter.params, maxResults, offset],
+          `ORDER BY ${order.sql} LIMIT ? OFFSET ?`,
+        [...experimentIds, ...stages, ...filter.params, ...order.params, maxResults, offset],
       );
       const runs = await this.loadRuns(
         tx,

@@ -26,6 +26,9 @@ export interface SqliteOptions {
 
 type Statement = Database.Statement<unknown[], unknown>;
 
+/** Prepared statements kept per connection (least recently used dropped first). */
+const STATEMENT_CACHE_SIZE = 256;
+
 /** better-sqlite3 binds no booleans or undefined. */
 function bind(params: readonly unknown[]): unknown[] {
   return params.map((p) => (p === true ? 1 : p === false ? 0 : p === undefined ? null : p));
@@ -70,10 +73,18 @@ export class SqliteDatabase implements SqlDatabase {
 
   private prepare(sql: string): Statement {
     let s = this.statements.get(sql);
-    if (!s) {
+    if (s) {
+      // Most recently used last, so the oldest entry is the first to go.
+      this.statements.delete(sql);
+    } else {
       s = this.db.prepare(sql);
-      this.statements.set(sql, s);
+      // Searches make a new SQL text per filter shape; an unbounded cache would grow with every
+      // distinct filter a client sends.
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) {
+        this.statements.delete(this.statements.keys().next().value as string);
+      }
     }
+    this.statements.set(sql, s);
     return s;
   }
 
