@@ -124,7 +124,10 @@ export function validateRunName(name: unknown, path = 'run_name'): void {
 }
 
 /** The filter and order_by of a search: their values and keys are bound as strings. */
-export function validateSearchStrings(filter: string | undefined, orderBy: readonly string[] | undefined): void {
+export function validateSearchStrings(
+  filter: string | undefined,
+  orderBy: readonly string[] | undefined,
+): void {
   checkStoredString('filter', filter);
   for (const o of orderBy ?? []) checkStoredString('order_by', o);
 }

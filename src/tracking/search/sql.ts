@@ -182,10 +182,21 @@ function runClauseSql(c: Clause, dialect: Dialect): SqlFragment {
   }
 }
 
+/** `parts` ANDed, each distinct condition once: AND is idempotent, and a repeated clause costs. */
+function andAll(parts: SqlFragment[]): SqlFragment {
+  const seen = new Set<string>();
+  const kept = parts.filter((p) => {
+    const id = JSON.stringify([p.sql, p.params]);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  return { sql: kept.map((p) => p.sql).join(' AND '), params: kept.flatMap((p) => p.params) };
+}
+
 /** The WHERE conditions for a run filter, ANDed (empty string for no clauses). */
 export function runFilterSql(clauses: Clause[], dialect: Dialect): SqlFragment {
-  const parts = clauses.map((c) => runClauseSql(c, dialect));
-  return { sql: parts.map((p) => p.sql).join(' AND '), params: parts.flatMap((p) => p.params) };
+  return andAll(clauses.map((c) => runClauseSql(c, dialect)));
 }
 
 const RUN_ORDER_COLUMNS: Record<string, string> = {
@@ -244,7 +255,7 @@ export function experimentFilterSql(clauses: Clause[], dialect: Dialect): SqlFra
     if (c.key === 'name') return stringComparison('e.name', c.comparator, c.value, dialect);
     return numericComparison(`e.${c.key}`, c.comparator, c.value);
   });
-  return { sql: parts.map((p) => p.sql).join(' AND '), params: parts.flatMap((p) => p.params) };
+  return andAll(parts);
 }
 
 /** ORDER BY for an experiment search: default creation_time DESC, experiment_id ASC; id DESC breaks ties. */

@@ -223,8 +223,8 @@ export class SqlTrackingStore implements TrackingStore {
     );
   }
 
-  private read<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.db.transaction(fn, { write: false });
+  private read<T>(fn: (tx: SqlExecutor) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.db.transaction(fn, { write: false, signal });
   }
 
   private write<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -345,7 +345,7 @@ export class SqlTrackingStore implements TrackingStore {
       return rows.length > maxResults
         ? { experiments, nextPageToken: createPageToken(offset + maxResults) }
         : { experiments };
-    });
+    }, input.signal);
   }
 
   async renameExperiment(experimentId: string, newName: string): Promise<void> {
@@ -678,7 +678,7 @@ export class SqlTrackingStore implements TrackingStore {
       return runs.length === maxResults
         ? { runs, nextPageToken: createPageToken(offset + maxResults) }
         : { runs };
-    });
+    }, input.signal);
   }
 
   // --- run data --------------------------------------------------------------------------------

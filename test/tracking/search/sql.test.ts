@@ -100,6 +100,12 @@ describe('many clauses (issue 8 §5.1)', () => {
         / OFFSET 0\)/g,
       ),
     ).toHaveLength(2);
+    // The issue's filter, one clause 200 times, is that clause once (AND is idempotent).
+    const repeated = runFilterSql(
+      parseRunFilter(Array(200).fill('metrics.m = 1').join(' AND ')),
+      'postgresql',
+    );
+    expect(repeated).toEqual(runFilterSql(parseRunFilter('metrics.m = 1'), 'postgresql'));
     const order = runOrderSql(parseRunOrderBy(Array.from({ length: 100 }, (_, i) => `params.p${i}`)));
     expect(order.sql).not.toContain('JOIN');
     expect(order.params).toHaveLength(200);
