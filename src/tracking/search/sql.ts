@@ -105,7 +105,25 @@ function exists(subquery: string, dialect: Dialect): string {
   return `EXISTS (${subquery}${dialect === 'postgresql' ? ' OFFSET 0' : ''})`;
 }
 
-function existsKeyed(table: string, key: string, inner: SqlFragment, dialect: Dialect): SqlFragment {
+/**
+ * A condition on the row a run has for `key` in `table` (latest_metrics, params, tags: one row per
+ * run and key, their primary key). Conditions on the same key are ANDed inside one EXISTS: with
+ * at most one row, "a row meets c1 and a row meets c2" is "the row meets c1 and c2", and the run
+ * costs one lookup per key instead of one per clause.
+ */
+interface KeyedCondition {
+  table: 'latest_metrics' | 'params' | 'tags';
+  key: string;
+  inner: SqlFragment;
+}
+
+function keyed(table: KeyedCondition['table'], key: string, inner: SqlFragment): KeyedCondition {
+  return { table, key, inner };
+}
+
+function existsKeyed(conditions: KeyedCondition[], dialect: Dialect): SqlFragment {
+  const { table, key } = conditions[0]!;
+  const inner = andAll(conditions.map((c) => c.inner));
   return {
     sql: exists(
       `SELECT 1 FROM ${table} x WHERE x.run_uuid = r.run_uuid AND x.key = ? AND ${inner.sql}`,
@@ -115,7 +133,7 @@ function existsKeyed(table: string, key: string, inner: SqlFragment, dialect: Di
   };
 }
 
-function runClauseSql(c: Clause, dialect: Dialect): SqlFragment {
+function runClauseSql(c: Clause, dialect: Dialect): SqlFragment | KeyedCondition {
   if (c.comparator === 'IS NULL' || c.comparator === 'IS NOT NULL') {
     const table = c.type === 'metric' ? 'latest_metrics' : c.type === 'parameter' ? 'params' : 'tags';
     const present = exists(`SELECT 1 FROM ${table} x WHERE x.run_uuid = r.run_uuid AND x.key = ?`, dialect);
@@ -128,27 +146,17 @@ function runClauseSql(c: Clause, dialect: Dialect): SqlFragment {
         c.comparator === '!='
           ? { sql: '(x.is_nan OR x.value != ?)', params: [c.value] }
           : { sql: `(NOT x.is_nan AND x.value ${c.comparator} ?)`, params: [c.value] };
-      return existsKeyed('latest_metrics', c.key, inner, dialect);
+      return keyed('latest_metrics', c.key, inner);
     }
     case 'parameter':
-      return existsKeyed(
-        'params',
-        c.key,
-        stringComparison('x.value', c.comparator, c.value, dialect),
-        dialect,
-      );
+      return keyed('params', c.key, stringComparison('x.value', c.comparator, c.value, dialect));
     case 'tag':
-      return existsKeyed('tags', c.key, stringComparison('x.value', c.comparator, c.value, dialect), dialect);
+      return keyed('tags', c.key, stringComparison('x.value', c.comparator, c.value, dialect));
     case 'attribute': {
       if (c.key === 'run_name') {
         // MLflow filters the run name through the mlflow.runName tag (runs of MLflow ≤ 1.29 have
         // an empty name column).
-        return existsKeyed(
-          'tags',
-          'mlflow.runName',
-          stringComparison('x.value', c.comparator, c.value, dialect),
-          dialect,
-        );
+        return keyed('tags', 'mlflow.runName', stringComparison('x.value', c.comparator, c.value, dialect));
       }
       const numeric = RUN_NUMERIC_COLUMNS[c.key];
       if (numeric) return numericComparison(numeric, c.comparator, c.value);
@@ -196,7 +204,24 @@ function andAll(parts: SqlFragment[]): SqlFragment {
 
 /** The WHERE conditions for a run filter, ANDed (empty string for no clauses). */
 export function runFilterSql(clauses: Clause[], dialect: Dialect): SqlFragment {
-  return andAll(clauses.map((c) => runClauseSql(c, dialect)));
+  const parts: (SqlFragment | KeyedCondition[])[] = [];
+  const byKey = new Map<string, KeyedCondition[]>();
+  for (const clause of clauses) {
+    const condition = runClauseSql(clause, dialect);
+    if (!('table' in condition)) {
+      parts.push(condition);
+      continue;
+    }
+    const id = `${condition.table}\u0000${condition.key}`;
+    let group = byKey.get(id);
+    if (!group) {
+      group = [];
+      byKey.set(id, group);
+      parts.push(group);
+    }
+    group.push(condition);
+  }
+  return andAll(parts.map((p) => (Array.isArray(p) ? existsKeyed(p, dialect) : p)));
 }
 
 const RUN_ORDER_COLUMNS: Record<string, string> = {

@@ -80,8 +80,10 @@ export function placeholders(n: number): string {
 }
 
 /** The error of a transaction abandoned through its signal (HTTP 499: nobody is left to read it). */
-export function queryCancelled(): MlflowError {
-  return new MlflowError('CANCELLED', 'The request was cancelled before the tracking store answered it');
+export function queryCancelled(cause?: unknown): MlflowError {
+  return new MlflowError('CANCELLED', 'The request was cancelled before the tracking store answered it', {
+    cause,
+  });
 }
 
 /** The error of a statement stopped by the statement timeout (HTTP 504). */

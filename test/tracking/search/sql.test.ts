@@ -100,6 +100,13 @@ describe('many clauses (issue 8 §5.1)', () => {
         / OFFSET 0\)/g,
       ),
     ).toHaveLength(2);
+    // Conditions on one key share its lookup (one row per run and key).
+    const sameKey = runFilterSql(
+      parseRunFilter("metrics.m > 1 AND params.p = 'a' AND metrics.m < 5"),
+      'sqlite',
+    );
+    expect(sameKey.sql.match(/EXISTS \(/g)).toHaveLength(2);
+    expect(sameKey.params).toEqual(['m', 1, 5, 'p', 'a']);
     // The issue's filter, one clause 200 times, is that clause once (AND is idempotent).
     const repeated = runFilterSql(
       parseRunFilter(Array(200).fill('metrics.m = 1').join(' AND ')),

@@ -85,6 +85,25 @@ export function describeHostileInput(harness: Harness): void {
       expect(expected.length).toBeGreaterThan(3);
     });
 
+    it('applies every condition on one key (a range on one metric, a param both LIKE and !=)', async () => {
+      const names = async (filter: string) =>
+        (
+          await store.searchRuns({
+            experimentIds: [exp],
+            filter,
+            runViewType: 'ACTIVE_ONLY',
+            maxResults: 100,
+          })
+        ).runs.map((r) => r.info.run_name);
+      expect(await names('metrics.m > 0 AND metrics.k19 >= 0 AND metrics.m < 1')).toEqual([]);
+      expect(await names('metrics.m >= 1 AND metrics.k19 >= 0 AND metrics.m <= 1')).toEqual(expected);
+      const all = await names('metrics.m >= 0');
+      expect(all).toHaveLength(RUNS);
+      expect(await names("params.p0 LIKE 'v1%' AND params.p0 != 'v1'")).toEqual(
+        all.filter((n) => /^r1\d$/.test(n)),
+      );
+    });
+
     it('pages a 200-clause search ordered by many keys exactly as the single-clause search', async () => {
       const orderBy = ['metrics.k3 DESC', 'params.p2', ...Array.from({ length: 18 }, (_, k) => `tags.t${k}`)];
       const all = async (filter: string) => {

@@ -186,7 +186,8 @@ export class PostgresDatabase implements SqlDatabase {
           await new Promise((r) => setTimeout(r, Math.random() * 10 * 2 ** attempt));
           continue;
         }
-        if (signal?.aborted) throw queryCancelled();
+        // The cause is the driver's error: 57014 when the database cancelled the running statement.
+        if (signal?.aborted) throw queryCancelled(err);
         if (code === QUERY_CANCELED) throw queryTimedOut(this.statementTimeoutMs);
         throw translate(err);
       } finally {
