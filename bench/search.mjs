@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // bench/search: runs/search with many AND clauses (issue 8 §5.1), through the built tracking
 // store on SQLite and on PostgreSQL, against an experiment of --runs runs (default 1,000), each
-// with 21 metrics, 20 params and 10 tags. Two filters per clause count (10, 50, 100, 200):
+// with 201 metrics, 20 params and 10 tags. Three filters per clause count (10, 50, 100, 200), all
+// met by every run with m = 1 (half of them), so each clause is evaluated on every such run:
 //   - "same": the issue's filter, `metrics.m = 1 AND metrics.m = 1 AND …`;
-//   - "distinct": N different clauses on metrics, params and tags that every run with m = 1 (half
-//     of them) meets, so each one is evaluated on every such run: the costly case.
+//   - "mixed": N different clauses on 20 metrics, 20 params and 10 tags (≤ 50 keys);
+//   - "keys": N clauses on N different metrics, one lookup each per run: the costly case.
 // Each search asks for 100 runs; the figure is the median of --repeats searches, in ms.
 //
 //   npm run bench:search
@@ -45,7 +46,10 @@ function filters(n) {
     if (i % 3 === 1) return `params.p${k} != 'no${i}'`;
     return `tags.t${k % 10} != 'no${i}'`;
   }).join(' AND ');
-  return { same, distinct };
+  const keys = ['metrics.m = 1', ...Array.from({ length: n - 1 }, (_, i) => `metrics.k${i} > -1`)].join(
+    ' AND ',
+  );
+  return { same, distinct, keys };
 }
 
 async function populate(store) {
@@ -61,7 +65,7 @@ async function populate(store) {
       run.info.run_id,
       [
         { key: 'm', value: i % 2, timestamp: 1, step: 0 },
-        ...Array.from({ length: 20 }, (_, k) => ({ key: `k${k}`, value: i + k, timestamp: 1, step: 0 })),
+        ...Array.from({ length: 200 }, (_, k) => ({ key: `k${k}`, value: i + k, timestamp: 1, step: 0 })),
       ],
       Array.from({ length: 20 }, (_, k) => ({ key: `p${k}`, value: `v${i % 10}` })),
       Array.from({ length: 10 }, (_, k) => ({ key: `t${k}`, value: `t${i % 5}` })),
@@ -128,11 +132,12 @@ try {
       const exp = await populate(store);
       console.error(`[${kind}] ${nRuns} runs logged in ${((performance.now() - t) / 1000).toFixed(1)} s`);
       for (const n of clauseCounts) {
-        const { same, distinct } = filters(n);
+        const { same, distinct, keys } = filters(n);
         const a = await time(store, exp, same);
         const b = await time(store, exp, distinct);
-        rows.push([kind, n, a.text, b.text, `${a.found}/${b.found}`]);
-        console.error(`[${kind}] ${n} clauses: same ${a.text} ms, distinct ${b.text} ms`);
+        const c = await time(store, exp, keys);
+        rows.push([kind, n, a.text, b.text, c.text, `${a.found}/${b.found}/${c.found}`]);
+        console.error(`[${kind}] ${n} clauses: same ${a.text} ms, mixed ${b.text} ms, keys ${c.text} ms`);
       }
     } finally {
       await store.close();
@@ -143,7 +148,9 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-console.log(`\nbuild: ${dist}\nruns: ${nRuns} (21 metrics, 20 params, 10 tags each); median of ${repeats}\n`);
-console.log('| store | clauses | same clause, ms | distinct clauses, ms | runs found |');
-console.log('|---|---:|---:|---:|---|');
+console.log(
+  `\nbuild: ${dist}\nruns: ${nRuns} (201 metrics, 20 params, 10 tags each); median of ${repeats}\n`,
+);
+console.log('| store | clauses | same clause, ms | mixed (≤ 50 keys), ms | one key each, ms | runs found |');
+console.log('|---|---:|---:|---:|---:|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
