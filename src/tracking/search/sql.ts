@@ -20,9 +20,9 @@
  * Cost linear in the clauses (issue 8 §5.1). MLflow joins one subquery per clause; mlship writes
  * one correlated EXISTS per clause, each an index lookup on (run_uuid, key). PostgreSQL would pull
  * every EXISTS up into a semi-join and search join orders over all of them: with 50 clauses
- * planning alone took 1.7 s, with 200 minutes. `OFFSET 0` in the subquery keeps it a subplan
+ * planning alone took 1.7 s, with 200 tens of seconds. `OFFSET 0` in the subquery keeps it a subplan
  * (subselect.c's simplify_EXISTS_query gives up on a query with an OFFSET), so planning stays
- * linear and each run costs at most one lookup per clause (AND stops at the first miss). Ordering
+ * linear and each run costs at most one lookup per key named (AND stops at the first miss). Ordering
  * keys are correlated scalar subqueries rather than LEFT JOINs for the same reason, and because
  * SQLite refuses more than 64 tables in one join.
  */
