@@ -150,6 +150,27 @@ export function describeHostileInput(harness: Harness): void {
       expect(page.runs.map((r) => r.info.run_name)).toEqual(withM1);
     });
 
+    it('does not run a search whose signal has already fired (its client is gone): CANCELLED', async () => {
+      const controller = new AbortController();
+      controller.abort();
+      for (const search of [
+        store.searchRuns({
+          experimentIds: [exp],
+          filter: manyClauses(),
+          runViewType: 'ALL',
+          maxResults: 10,
+          signal: controller.signal,
+        }),
+        store.searchExperiments({ viewType: 'ALL', maxResults: 10, signal: controller.signal }),
+      ]) {
+        const err = await expectMlflowError(search, 'CANCELLED');
+        expect(err.httpStatus).toBe(499);
+      }
+      // The store goes on serving.
+      const page = await store.searchRuns({ experimentIds: [exp], runViewType: 'ALL', maxResults: 1 });
+      expect(page.runs).toHaveLength(1);
+    });
+
     it('answers a 200-clause experiment filter', async () => {
       const name = unique('tagged');
       const id = await store.createExperiment(name, undefined, [{ key: 'team', value: 'ml' }]);
@@ -332,7 +353,7 @@ export function describeHostileInput(harness: Harness): void {
       );
       await expectMlflowError(store.setTag(runId, 'mlflow.runName', long), 'INVALID_PARAMETER_VALUE', /250/);
       // 250 characters (code points, as PostgreSQL's varchar counts them) fit.
-      const fits = 'é'.repeat(249) + '😀';
+      const fits = `${'é'.repeat(249)}😀`;
       const run = await store.createRun({
         experimentId: exp,
         userId: 'u',
