@@ -14,12 +14,15 @@
  * - every session runs with a statement_timeout (default 30 s; migrations are exempt), and a
  *   statement stopped by it fails with DEADLINE_EXCEEDED;
  * - a transaction given an AbortSignal (the search of a client that disconnected) cancels its
- *   running statement with pg_cancel_backend from a separate connection (the pool may be full of
- *   exactly such statements), waits for that to be done, rolls back and only then returns the
- *   connection, so a late cancel can never hit the next user of the connection.
+ *   running statement with the protocol's CancelRequest, the way psql's Ctrl-C does (libpq's
+ *   PQcancel): a separate socket, no login, so it works when the pool is full of exactly such
+ *   statements and through poolers (PgBouncer forwards it by the session's key). The transaction
+ *   waits for that to be done, rolls back and only then returns the connection, so a late cancel
+ *   can never hit the next user of the connection.
  * PostgreSQL's data errors (class 22: invalid text, NUL characters, values too long or out of
  * range) are the caller's input, whatever check missed them: INVALID_PARAMETER_VALUE, never 500.
  */
+import { connect as connectSocket } from 'node:net';
 import pg from 'pg';
 import { MlflowError } from '../../errors.js';
 import {
@@ -100,10 +103,7 @@ export class PostgresDatabase implements SqlDatabase {
   private readonly statementTimeoutMs: number;
   private closed = false;
 
-  constructor(
-    private readonly connectionString: string,
-    options: PostgresOptions = {},
-  ) {
+  constructor(connectionString: string, options: PostgresOptions = {}) {
     this.statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
     this.pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 16, types });
     // Session settings, queued ahead of the first statement of every new pooled connection:
@@ -128,21 +128,42 @@ export class PostgresDatabase implements SqlDatabase {
   }
 
   /**
-   * Ask the server to cancel whatever `client`'s session is running, over a connection of its own
-   * (not the pool's: it may be full). Resolves when the request is done, whatever its outcome.
+   * Ask the server to cancel whatever `client`'s session is running: a CancelRequest (PostgreSQL
+   * protocol, "Canceling Requests in Progress": length 16, code 80877102, the backend's process
+   * id and secret key from BackendKeyData) on a new socket, which the server closes once it has
+   * signalled the backend. Resolves then, or on any failure (the statement then ends by itself or
+   * by the statement timeout).
    */
-  private async cancelBackend(client: pg.PoolClient): Promise<void> {
-    const pid = (client as unknown as { processID?: number | null }).processID;
-    if (!pid) return;
-    const side = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 5000 });
-    try {
-      await side.connect();
-      await side.query('SELECT pg_cancel_backend($1)', [pid]);
-    } catch {
-      // The statement then ends by itself or by the statement timeout.
-    } finally {
-      await side.end().catch(() => undefined);
-    }
+  private cancelBackend(client: pg.PoolClient): Promise<void> {
+    const { processID, secretKey, host, port } = client as unknown as {
+      processID?: number | null;
+      secretKey?: number | null;
+      host?: string;
+      port?: number;
+    };
+    if (typeof processID !== 'number' || typeof secretKey !== 'number') return Promise.resolve();
+    return new Promise((resolve) => {
+      const socket =
+        host?.startsWith('/') === true
+          ? connectSocket(`${host}/.s.PGSQL.${port ?? 5432}`)
+          : connectSocket(port ?? 5432, host ?? 'localhost');
+      const done = () => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve();
+      };
+      const timer = setTimeout(done, 5000);
+      socket.once('connect', () => {
+        const message = Buffer.alloc(16);
+        message.writeInt32BE(16, 0);
+        message.writeInt32BE(80877102, 4);
+        message.writeInt32BE(processID, 8);
+        message.writeInt32BE(secretKey, 12);
+        socket.write(message);
+      });
+      socket.once('close', done);
+      socket.once('error', done);
+    });
   }
 
   private async run<T>(
