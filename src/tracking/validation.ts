@@ -7,6 +7,12 @@
  * Long param values (> 6000) and run tag values (> 8000) are truncated, not refused: that is
  * MLflow's default (MLFLOW_TRUNCATE_LONG_VALUES=true). Setting MLFLOW_TRUNCATE_LONG_VALUES=false
  * makes them errors, as in MLflow.
+ *
+ * Beyond MLflow's rules, every string that reaches the database is checked here so that both
+ * databases answer alike (issue 8 §5.2): no NUL character (PostgreSQL refuses it in text, error
+ * 22021, where SQLite would store it) and no value longer than its column (PostgreSQL's varchar(n)
+ * refuses it, 22001, where SQLite would store it). Both are INVALID_PARAMETER_VALUE naming the
+ * field. Lengths count code points, as Python's len() and PostgreSQL's varchar do.
  */
 
 import { pyJsonDumps, pyRepr, pyStr } from '../core/python.js';
@@ -31,6 +37,9 @@ export const MAX_DATASET_SOURCE_SIZE = 65_535;
 export const MAX_DATASET_PROFILE_SIZE = 16_777_215;
 export const MAX_INPUT_TAG_KEY_SIZE = 255;
 export const MAX_INPUT_TAG_VALUE_SIZE = 500;
+/** Column sizes of MLflow's schema (mlflow/store/tracking/dbmodels/models.py) that no rule above bounds. */
+export const MAX_RUN_NAME_LENGTH = 250; // SqlRun.name String(250)
+export const MAX_DATASET_SOURCE_TYPE_SIZE = 36; // SqlDataset.dataset_source_type String(36)
 /** SEARCH_MAX_RESULTS_THRESHOLD (mlflow/store/tracking/__init__.py). */
 export const SEARCH_MAX_RESULTS_THRESHOLD = 50_000;
 
@@ -75,6 +84,52 @@ export function missingValue(path: string): string {
 
 function exceedsMaximumLength(path: string, limit: number): string {
   return `'${path}' exceeds the maximum length of ${limit} characters`;
+}
+
+/**
+ * A string the store writes or looks up: refused when it holds a NUL character or, with `limit`,
+ * is longer than `limit` characters. Non-strings pass (their own checks come elsewhere).
+ */
+export function checkStoredString(path: string, value: unknown, limit?: number): void {
+  if (typeof value !== 'string') return;
+  if (value.includes('\u0000')) {
+    throw MlflowError.invalidParameter(
+      `Invalid value for parameter '${path}' supplied: it contains the NUL character (\\u0000), which the tracking store cannot hold`,
+    );
+  }
+  if (limit !== undefined && value.length > limit && codePointLength(value) > limit) {
+    throw MlflowError.invalidParameter(exceedsMaximumLength(path, limit));
+  }
+}
+
+const INT64_MIN = -(2 ** 63);
+const INT64_MAX = 2 ** 63; // exclusive: 2^63 - 1 is not a double
+
+/** A whole number a BIGINT column holds. */
+export function isInt64(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= INT64_MIN && value < INT64_MAX;
+}
+
+/** A run start/end time: a 64-bit integer (service.proto int64), or absent. */
+export function checkTimestamp(path: string, value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (!isInt64(value)) {
+    throw MlflowError.invalidParameter(invalidValue(path, value, 'it must be a 64-bit integer'));
+  }
+}
+
+/** A run name, stored in runs.name (String(250) in MLflow's schema). */
+export function validateRunName(name: unknown, path = 'run_name'): void {
+  checkStoredString(path, name, MAX_RUN_NAME_LENGTH);
+}
+
+/** The filter and order_by of a search: their values and keys are bound as strings. */
+export function validateSearchStrings(
+  filter: string | undefined,
+  orderBy: readonly string[] | undefined,
+): void {
+  checkStoredString('filter', filter);
+  for (const o of orderBy ?? []) checkStoredString('order_by', o);
 }
 
 function jsonPath(current: string, field: string): string {
@@ -172,7 +227,7 @@ export function validateMetric(m: MetricInput, path = ''): void {
       ),
     );
   }
-  if (typeof timestamp !== 'number' || Number.isNaN(timestamp) || timestamp < 0) {
+  if (!isInt64(timestamp) || timestamp < 0) {
     throw MlflowError.invalidParameter(
       invalidValue(
         jsonPath(path, 'timestamp'),
@@ -181,7 +236,7 @@ export function validateMetric(m: MetricInput, path = ''): void {
       ),
     );
   }
-  if (typeof step !== 'number' || Number.isNaN(step)) {
+  if (!isInt64(step)) {
     throw MlflowError.invalidParameter(
       invalidValue(
         jsonPath(path, 'step'),
@@ -197,6 +252,7 @@ export function validateMetric(m: MetricInput, path = ''): void {
 export function validateParam(p: Param, path = ''): Param {
   const key = checkKeyName(p.key, jsonPath(path, 'key'), 'param');
   const value = p.value ?? '';
+  checkStoredString(jsonPath(path, 'value'), value);
   return {
     key: checkLength('Param key', MAX_ENTITY_KEY_LENGTH, key),
     value: checkLength('Param value', MAX_PARAM_VAL_LENGTH, String(value), true),
@@ -207,6 +263,9 @@ export function validateParam(p: Param, path = ''): Param {
 export function validateTag(t: RunTag, path = ''): RunTag {
   const key = checkKeyName(t.key, jsonPath(path, 'key'), 'tag');
   const value = t.value ?? '';
+  checkStoredString(jsonPath(path, 'value'), value);
+  // The run name tag is also the runs.name column.
+  if (key === 'mlflow.runName') validateRunName(value, jsonPath(path, 'value'));
   return {
     key: checkLength(jsonPath(path, 'key'), MAX_ENTITY_KEY_LENGTH, key),
     value: checkLength(jsonPath(path, 'value'), MAX_TAG_VAL_LENGTH, String(value), true),
@@ -217,6 +276,7 @@ export function validateTag(t: RunTag, path = ''): RunTag {
 export function validateExperimentTag(key: string, value: string): void {
   checkKeyName(key, 'key', 'tag');
   checkLength('key', MAX_EXPERIMENT_TAG_KEY_LENGTH, key);
+  checkStoredString('value', value);
   if (value !== undefined && value !== null) checkLength('value', MAX_EXPERIMENT_TAG_VAL_LENGTH, value);
 }
 
@@ -231,10 +291,12 @@ export function validateExperimentName(name: unknown): asserts name is string {
   if (codePointLength(name) > MAX_EXPERIMENT_NAME_LENGTH) {
     throw MlflowError.invalidParameter(exceedsMaximumLength('name', MAX_EXPERIMENT_NAME_LENGTH));
   }
+  checkStoredString('name', name);
 }
 
 /** validation._validate_experiment_artifact_location. */
 export function validateArtifactLocation(location: string | undefined): void {
+  checkStoredString('artifact_location', location);
   if (location?.startsWith('runs:')) {
     throw MlflowError.invalidParameter(`Artifact location cannot be a runs:/ URI. Given: '${location}'`);
   }
@@ -317,6 +379,11 @@ export function validateDatasetInputs(inputs: DatasetInput[]): void {
         throw MlflowError.invalidParameter(exceedsMaximumLength(field, limit));
       }
     }
+    // NUL anywhere, and a source type longer than its column (MLflow leaves it to the database).
+    for (const field of ['name', 'digest', 'source_type', 'source', 'schema', 'profile'] as const) {
+      checkStoredString(`dataset.${field}`, d[field]);
+    }
+    checkStoredString('dataset.source_type', d.source_type, MAX_DATASET_SOURCE_TYPE_SIZE);
     for (const tag of input.tags ?? []) {
       if (!tag) throw MlflowError.invalidParameter('InputTag cannot be None');
       if (tag.key === undefined || tag.key === null)
@@ -330,6 +397,8 @@ export function validateDatasetInputs(inputs: DatasetInput[]): void {
       if (codePointLength(tag.value) > MAX_INPUT_TAG_VALUE_SIZE) {
         throw MlflowError.invalidParameter(exceedsMaximumLength('value', MAX_INPUT_TAG_VALUE_SIZE));
       }
+      checkStoredString('tags.key', tag.key);
+      checkStoredString('tags.value', tag.value);
     }
   }
 }

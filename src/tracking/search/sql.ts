@@ -16,6 +16,15 @@
  *   takes `\` as LIKE's escape character and SQLite does not, as with MLflow on each database.
  * - Ordering puts runs lacking the key last in either direction, and NaN metrics after numbers
  *   and before missing ones (MLflow's CASE columns); ties end with start_time DESC, run_id ASC.
+ *
+ * Cost linear in the clauses (issue 8 §5.1). MLflow joins one subquery per clause; mlship writes
+ * one correlated EXISTS per clause, each an index lookup on (run_uuid, key). PostgreSQL would pull
+ * every EXISTS up into a semi-join and search join orders over all of them: with 50 clauses
+ * planning alone took 1.7 s, with 200 tens of seconds. `OFFSET 0` in the subquery keeps it a subplan
+ * (subselect.c's simplify_EXISTS_query gives up on a query with an OFFSET), so planning stays
+ * linear and each run costs at most one lookup per key named (AND stops at the first miss). Ordering
+ * keys are correlated scalar subqueries rather than LEFT JOINs for the same reason, and because
+ * SQLite refuses more than 64 tables in one join.
  */
 import type { Clause, Comparator } from './filter.js';
 import type { OrderBy } from './order-by.js';
@@ -88,18 +97,47 @@ const RUN_STRING_COLUMNS: Record<string, string> = {
 };
 const RUN_NUMERIC_COLUMNS: Record<string, string> = { start_time: 'r.start_time', end_time: 'r.end_time' };
 
-function existsKeyed(table: string, column: string, key: string, inner: SqlFragment): SqlFragment {
+/**
+ * `EXISTS (<subquery>)`, kept a correlated subplan on PostgreSQL (see the header: `OFFSET 0`
+ * stops the planner from turning it into a join it would reorder with every other clause's).
+ */
+function exists(subquery: string, dialect: Dialect): string {
+  return `EXISTS (${subquery}${dialect === 'postgresql' ? ' OFFSET 0' : ''})`;
+}
+
+/**
+ * A condition on the row a run has for `key` in `table` (latest_metrics, params, tags: one row per
+ * run and key, their primary key). Conditions on the same key are ANDed inside one EXISTS: with
+ * at most one row, "a row meets c1 and a row meets c2" is "the row meets c1 and c2", and the run
+ * costs one lookup per key instead of one per clause.
+ */
+interface KeyedCondition {
+  table: 'latest_metrics' | 'params' | 'tags';
+  key: string;
+  inner: SqlFragment;
+}
+
+function keyed(table: KeyedCondition['table'], key: string, inner: SqlFragment): KeyedCondition {
+  return { table, key, inner };
+}
+
+function existsKeyed(conditions: KeyedCondition[], dialect: Dialect): SqlFragment {
+  const { table, key } = conditions[0]!;
+  const inner = andAll(conditions.map((c) => c.inner));
   return {
-    sql: `EXISTS (SELECT 1 FROM ${table} x WHERE x.${column} = r.run_uuid AND x.key = ? AND ${inner.sql})`,
+    sql: exists(
+      `SELECT 1 FROM ${table} x WHERE x.run_uuid = r.run_uuid AND x.key = ? AND ${inner.sql}`,
+      dialect,
+    ),
     params: [key, ...inner.params],
   };
 }
 
-function runClauseSql(c: Clause, dialect: Dialect): SqlFragment {
+function runClauseSql(c: Clause, dialect: Dialect): SqlFragment | KeyedCondition {
   if (c.comparator === 'IS NULL' || c.comparator === 'IS NOT NULL') {
     const table = c.type === 'metric' ? 'latest_metrics' : c.type === 'parameter' ? 'params' : 'tags';
-    const exists = `EXISTS (SELECT 1 FROM ${table} x WHERE x.run_uuid = r.run_uuid AND x.key = ?)`;
-    return { sql: c.comparator === 'IS NULL' ? `NOT ${exists}` : exists, params: [c.key] };
+    const present = exists(`SELECT 1 FROM ${table} x WHERE x.run_uuid = r.run_uuid AND x.key = ?`, dialect);
+    return { sql: c.comparator === 'IS NULL' ? `NOT ${present}` : present, params: [c.key] };
   }
   switch (c.type) {
     case 'metric': {
@@ -108,32 +146,17 @@ function runClauseSql(c: Clause, dialect: Dialect): SqlFragment {
         c.comparator === '!='
           ? { sql: '(x.is_nan OR x.value != ?)', params: [c.value] }
           : { sql: `(NOT x.is_nan AND x.value ${c.comparator} ?)`, params: [c.value] };
-      return existsKeyed('latest_metrics', 'run_uuid', c.key, inner);
+      return keyed('latest_metrics', c.key, inner);
     }
     case 'parameter':
-      return existsKeyed(
-        'params',
-        'run_uuid',
-        c.key,
-        stringComparison('x.value', c.comparator, c.value, dialect),
-      );
+      return keyed('params', c.key, stringComparison('x.value', c.comparator, c.value, dialect));
     case 'tag':
-      return existsKeyed(
-        'tags',
-        'run_uuid',
-        c.key,
-        stringComparison('x.value', c.comparator, c.value, dialect),
-      );
+      return keyed('tags', c.key, stringComparison('x.value', c.comparator, c.value, dialect));
     case 'attribute': {
       if (c.key === 'run_name') {
         // MLflow filters the run name through the mlflow.runName tag (runs of MLflow ≤ 1.29 have
         // an empty name column).
-        return existsKeyed(
-          'tags',
-          'run_uuid',
-          'mlflow.runName',
-          stringComparison('x.value', c.comparator, c.value, dialect),
-        );
+        return keyed('tags', 'mlflow.runName', stringComparison('x.value', c.comparator, c.value, dialect));
       }
       const numeric = RUN_NUMERIC_COLUMNS[c.key];
       if (numeric) return numericComparison(numeric, c.comparator, c.value);
@@ -147,25 +170,58 @@ function runClauseSql(c: Clause, dialect: Dialect): SqlFragment {
       if (c.key === 'context') {
         const cmp = stringComparison('t.value', c.comparator, c.value, dialect);
         return {
-          sql:
-            'EXISTS (SELECT 1 FROM inputs i JOIN input_tags t ON t.input_uuid = i.input_uuid ' +
-            `WHERE ${runInputs} AND t.name = 'mlflow.data.context' AND ${cmp.sql})`,
+          sql: exists(
+            'SELECT 1 FROM inputs i JOIN input_tags t ON t.input_uuid = i.input_uuid ' +
+              `WHERE ${runInputs} AND t.name = 'mlflow.data.context' AND ${cmp.sql}`,
+            dialect,
+          ),
           params: cmp.params,
         };
       }
       const cmp = stringComparison(`d.${c.key}`, c.comparator, c.value, dialect);
       return {
-        sql: `EXISTS (SELECT 1 FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id WHERE ${runInputs} AND ${cmp.sql})`,
+        sql: exists(
+          `SELECT 1 FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id WHERE ${runInputs} AND ${cmp.sql}`,
+          dialect,
+        ),
         params: cmp.params,
       };
     }
   }
 }
 
+/** `parts` ANDed, each distinct condition once: AND is idempotent, and a repeated clause costs. */
+function andAll(parts: SqlFragment[]): SqlFragment {
+  const seen = new Set<string>();
+  const kept = parts.filter((p) => {
+    const id = JSON.stringify([p.sql, p.params]);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  return { sql: kept.map((p) => p.sql).join(' AND '), params: kept.flatMap((p) => p.params) };
+}
+
 /** The WHERE conditions for a run filter, ANDed (empty string for no clauses). */
 export function runFilterSql(clauses: Clause[], dialect: Dialect): SqlFragment {
-  const parts = clauses.map((c) => runClauseSql(c, dialect));
-  return { sql: parts.map((p) => p.sql).join(' AND '), params: parts.flatMap((p) => p.params) };
+  const parts: (SqlFragment | KeyedCondition[])[] = [];
+  const byKey = new Map<string, KeyedCondition[]>();
+  for (const clause of clauses) {
+    const condition = runClauseSql(clause, dialect);
+    if (!('table' in condition)) {
+      parts.push(condition);
+      continue;
+    }
+    const id = `${condition.table}\u0000${condition.key}`;
+    let group = byKey.get(id);
+    if (!group) {
+      group = [];
+      byKey.set(id, group);
+      parts.push(group);
+    }
+    group.push(condition);
+  }
+  return andAll(parts.map((p) => (Array.isArray(p) ? existsKeyed(p, dialect) : p)));
 }
 
 const RUN_ORDER_COLUMNS: Record<string, string> = {
@@ -174,35 +230,38 @@ const RUN_ORDER_COLUMNS: Record<string, string> = {
   run_name: 'r.name',
 };
 
-/** LEFT JOINs (with their parameters) and the ORDER BY list for a run search. */
-export function runOrderSql(orderBy: OrderBy[]): { joins: SqlFragment; orderBy: string } {
-  const joins: string[] = [];
+/**
+ * The ORDER BY list for a run search, with its parameters. Each metric, param or tag key is read by
+ * a correlated scalar subquery on its primary key (run_uuid, key), so at most one row: the same
+ * values a LEFT JOIN would give, at a cost linear in the keys (see the header).
+ */
+export function runOrderSql(orderBy: OrderBy[]): SqlFragment {
   const params: unknown[] = [];
   const terms: string[] = [];
   let hasStartTime = false;
-  orderBy.forEach((o, i) => {
+  for (const o of orderBy) {
     const dir = o.ascending ? '' : ' DESC';
     if (o.type === 'attribute') {
       const column = RUN_ORDER_COLUMNS[o.key];
       if (!column) throw new Error(`unmapped run attribute ${o.key}`);
       if (o.key === 'start_time') hasStartTime = true;
       terms.push(`CASE WHEN ${column} IS NULL THEN 1 ELSE 0 END`, `${column}${dir}`);
-      return;
+      continue;
     }
-    const alias = `o${i}`;
     const table = o.type === 'metric' ? 'latest_metrics' : o.type === 'parameter' ? 'params' : 'tags';
-    joins.push(`LEFT JOIN ${table} ${alias} ON ${alias}.run_uuid = r.run_uuid AND ${alias}.key = ?`);
-    params.push(o.key);
-    terms.push(
-      o.type === 'metric'
-        ? `CASE WHEN ${alias}.is_nan THEN 1 WHEN ${alias}.value IS NULL THEN 2 ELSE 0 END`
-        : `CASE WHEN ${alias}.value IS NULL THEN 1 ELSE 0 END`,
-      `${alias}.value${dir}`,
-    );
-  });
+    const read = (column: string) =>
+      `(SELECT ${column} FROM ${table} o WHERE o.run_uuid = r.run_uuid AND o.key = ?)`;
+    if (o.type === 'metric') {
+      // 0 for a number, 1 for NaN, 2 for a run without the metric (the subquery finds no row).
+      terms.push(`COALESCE(${read('CASE WHEN o.is_nan THEN 1 ELSE 0 END')}, 2)`, `${read('o.value')}${dir}`);
+    } else {
+      terms.push(`CASE WHEN ${read('o.value')} IS NULL THEN 1 ELSE 0 END`, `${read('o.value')}${dir}`);
+    }
+    params.push(o.key, o.key);
+  }
   if (!hasStartTime) terms.push('r.start_time DESC');
   terms.push('r.run_uuid');
-  return { joins: { sql: joins.join(' '), params }, orderBy: terms.join(', ') };
+  return { sql: terms.join(', '), params };
 }
 
 /** The WHERE conditions for an experiment filter, ANDed. */
@@ -211,14 +270,17 @@ export function experimentFilterSql(clauses: Clause[], dialect: Dialect): SqlFra
     if (c.type === 'tag') {
       const cmp = stringComparison('t.value', c.comparator, c.value, dialect);
       return {
-        sql: `EXISTS (SELECT 1 FROM experiment_tags t WHERE t.experiment_id = e.experiment_id AND t.key = ? AND ${cmp.sql})`,
+        sql: exists(
+          `SELECT 1 FROM experiment_tags t WHERE t.experiment_id = e.experiment_id AND t.key = ? AND ${cmp.sql}`,
+          dialect,
+        ),
         params: [c.key, ...cmp.params],
       };
     }
     if (c.key === 'name') return stringComparison('e.name', c.comparator, c.value, dialect);
     return numericComparison(`e.${c.key}`, c.comparator, c.value);
   });
-  return { sql: parts.map((p) => p.sql).join(' AND '), params: parts.flatMap((p) => p.params) };
+  return andAll(parts);
 }
 
 /** ORDER BY for an experiment search: default creation_time DESC, experiment_id ASC; id DESC breaks ties. */

@@ -178,6 +178,26 @@ const getExperimentByName: Endpoint = {
   },
 };
 
+/**
+ * Run `fn` with a signal that fires if the request's connection closes before the answer is sent,
+ * so the store abandons (on PostgreSQL: cancels) a search nobody waits for any more (issue 8 §5.1).
+ */
+async function whileConnected<T>(
+  request: FastifyRequest,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const socket = request.raw.socket;
+  const onClose = () => controller.abort();
+  if (socket?.destroyed) controller.abort();
+  else socket?.once('close', onClose);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    socket?.off('close', onClose);
+  }
+}
+
 async function searchExperiments(request: FastifyRequest, { store }: HandlerContext): Promise<unknown> {
   const { message } = await readRequest(request, M.SearchExperiments, [
     ['view_type', [TYPE]],
@@ -186,15 +206,18 @@ async function searchExperiments(request: FastifyRequest, { store }: HandlerCont
     ['filter', [TYPE]],
     ['page_token', [TYPE]],
   ]);
-  const page = await store.searchExperiments({
-    viewType: (message.view_type as ViewType | undefined) ?? 'ACTIVE_ONLY',
-    // The proto leaves the default to the server ("Servers may select a desired default"); MLflow's
-    // own passes 0 and then refuses it, which only its clients (they always send one) never hit.
-    maxResults: (message.max_results as number | undefined) ?? SEARCH_MAX_RESULTS_DEFAULT,
-    orderBy: message.order_by as string[] | undefined,
-    filter: (message.filter as string | undefined) || undefined,
-    pageToken: (message.page_token as string | undefined) || undefined,
-  });
+  const page = await whileConnected(request, (signal) =>
+    store.searchExperiments({
+      viewType: (message.view_type as ViewType | undefined) ?? 'ACTIVE_ONLY',
+      // The proto leaves the default to the server ("Servers may select a desired default"); MLflow's
+      // own passes 0 and then refuses it, which only its clients (they always send one) never hit.
+      maxResults: (message.max_results as number | undefined) ?? SEARCH_MAX_RESULTS_DEFAULT,
+      orderBy: message.order_by as string[] | undefined,
+      filter: (message.filter as string | undefined) || undefined,
+      pageToken: (message.page_token as string | undefined) || undefined,
+      signal,
+    }),
+  );
   return { experiments: page.experiments, next_page_token: page.nextPageToken || undefined };
 }
 
@@ -352,14 +375,17 @@ const searchRuns: Endpoint = {
       ['max_results', [TYPE, atMost(50000)]],
       ['order_by', [TYPE]],
     ]);
-    const page = await store.searchRuns({
-      experimentIds: (message.experiment_ids as string[] | undefined) ?? [],
-      filter: (message.filter as string | undefined) || undefined,
-      runViewType: (message.run_view_type as ViewType | undefined) ?? 'ACTIVE_ONLY',
-      maxResults: (message.max_results as number | undefined) ?? SEARCH_MAX_RESULTS_DEFAULT,
-      orderBy: message.order_by as string[] | undefined,
-      pageToken: (message.page_token as string | undefined) || undefined,
-    });
+    const page = await whileConnected(request, (signal) =>
+      store.searchRuns({
+        experimentIds: (message.experiment_ids as string[] | undefined) ?? [],
+        filter: (message.filter as string | undefined) || undefined,
+        runViewType: (message.run_view_type as ViewType | undefined) ?? 'ACTIVE_ONLY',
+        maxResults: (message.max_results as number | undefined) ?? SEARCH_MAX_RESULTS_DEFAULT,
+        orderBy: message.order_by as string[] | undefined,
+        pageToken: (message.page_token as string | undefined) || undefined,
+        signal,
+      }),
+    );
     return { runs: page.runs, next_page_token: page.nextPageToken || undefined };
   },
 };

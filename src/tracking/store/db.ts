@@ -5,6 +5,8 @@
  * accept (ON CONFLICT, RETURNING, row-value comparison); values are always bound.
  */
 
+import { MlflowError } from '../errors.js';
+
 export type Row = Record<string, unknown>;
 
 /** Statements inside one transaction. */
@@ -33,6 +35,12 @@ export interface TransactionOptions {
    * transactions run REPEATABLE READ READ ONLY so multi-statement reads see one snapshot.
    */
   write: boolean;
+  /**
+   * Abandon the transaction when this fires (its client went away): statements not yet sent are
+   * not sent, and PostgreSQL cancels the one running. The transaction then fails with
+   * `queryCancelled()` and is rolled back.
+   */
+  signal?: AbortSignal;
 }
 
 export interface SqlDatabase {
@@ -69,4 +77,46 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 
 export function placeholders(n: number): string {
   return Array.from({ length: n }, () => '?').join(', ');
+}
+
+/** The error of a transaction abandoned through its signal (HTTP 499: nobody is left to read it). */
+export function queryCancelled(cause?: unknown): MlflowError {
+  return new MlflowError('CANCELLED', 'The request was cancelled before the tracking store answered it', {
+    cause,
+  });
+}
+
+/** The error of a statement stopped by the statement timeout (HTTP 504). */
+export function queryTimedOut(timeoutMs: number): MlflowError {
+  return new MlflowError(
+    'DEADLINE_EXCEEDED',
+    `The query ran longer than the tracking store's statement timeout (${timeoutMs} ms) and was stopped. ` +
+      'Narrow the search (fewer clauses, experiments or results), or raise MLSHIP_STATEMENT_TIMEOUT_MS.',
+  );
+}
+
+/** `tx` refusing to send a statement once `signal` has fired. */
+export function abortable(tx: SqlExecutor, signal: AbortSignal | undefined): SqlExecutor {
+  if (!signal) return tx;
+  const check = () => {
+    if (signal.aborted) throw queryCancelled();
+  };
+  return {
+    async all<T>(sql: string, params?: readonly unknown[]) {
+      check();
+      return tx.all<T>(sql, params);
+    },
+    async get<T>(sql: string, params?: readonly unknown[]) {
+      check();
+      return tx.get<T>(sql, params);
+    },
+    async run(sql, params) {
+      check();
+      return tx.run(sql, params);
+    },
+    async insertMany(table, columns, rows, conflict) {
+      check();
+      return tx.insertMany(table, columns, rows, conflict);
+    },
+  };
 }

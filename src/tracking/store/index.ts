@@ -20,6 +20,26 @@ export interface OpenTrackingStoreOptions extends OpenStoreOptions {
   sqliteDurability?: 'normal' | 'full';
   /** PostgreSQL pool size (default 16). */
   maxConnections?: number;
+  /**
+   * PostgreSQL statement timeout in ms (0 = none). Default: MLSHIP_STATEMENT_TIMEOUT_MS, else 30 s.
+   * A statement past it fails with DEADLINE_EXCEEDED (HTTP 504) and frees its connection. SQLite
+   * has no way to stop a running statement (better-sqlite3 has no interrupt).
+   */
+  statementTimeoutMs?: number;
+}
+
+/** The statement timeout the options or MLSHIP_STATEMENT_TIMEOUT_MS ask for (undefined: the default). */
+function statementTimeout(options: OpenTrackingStoreOptions): number | undefined {
+  if (options.statementTimeoutMs !== undefined) return options.statementTimeoutMs;
+  const env = process.env.MLSHIP_STATEMENT_TIMEOUT_MS;
+  if (env === undefined || env.trim() === '') return undefined;
+  if (!/^\d+$/.test(env.trim())) {
+    throw new MlshipError(
+      'INVALID_PARAMETER',
+      `MLSHIP_STATEMENT_TIMEOUT_MS must be a whole number of milliseconds (0 for none), not '${env}'`,
+    );
+  }
+  return Number(env.trim());
 }
 
 /**
@@ -33,6 +53,7 @@ export async function openTrackingStore(
   options: OpenTrackingStoreOptions,
 ): Promise<TrackingStore> {
   const location = parseStoreUri(uri);
+  const statementTimeoutMs = statementTimeout(options);
   try {
     if (location.dialect === 'sqlite') {
       const { SqliteDatabase } = await import('./sqlite/database.js');
@@ -40,7 +61,10 @@ export async function openTrackingStore(
       return await SqlTrackingStore.open(db, options);
     }
     const { PostgresDatabase } = await import('./postgres/database.js');
-    const db = new PostgresDatabase(location.connectionString, { maxConnections: options.maxConnections });
+    const db = new PostgresDatabase(location.connectionString, {
+      maxConnections: options.maxConnections,
+      statementTimeoutMs,
+    });
     return await SqlTrackingStore.open(db, options);
   } catch (err) {
     // Our own refusals (a schema newer than this code) already say what to do.

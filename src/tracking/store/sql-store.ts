@@ -45,6 +45,8 @@ import {
   runOrderSql,
 } from '../search/index.js';
 import {
+  checkStoredString,
+  checkTimestamp,
   validateArtifactLocation,
   validateBatch,
   validateDatasetInputs,
@@ -54,6 +56,8 @@ import {
   validateMetric,
   validateParam,
   validateRunId,
+  validateRunName,
+  validateSearchStrings,
   validateTag,
 } from '../validation.js';
 import { appendToUriPath } from './artifact-uri.js';
@@ -219,8 +223,8 @@ export class SqlTrackingStore implements TrackingStore {
     );
   }
 
-  private read<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.db.transaction(fn, { write: false });
+  private read<T>(fn: (tx: SqlExecutor) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.db.transaction(fn, { write: false, signal });
   }
 
   private write<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -312,6 +316,7 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   async getExperimentByName(name: string): Promise<Experiment | null> {
+    checkStoredString('experiment_name', name);
     return this.read(async (tx) => {
       const row = await tx.get<ExperimentRow>('SELECT * FROM experiments WHERE name = ?', [name]);
       if (!row) return null;
@@ -323,6 +328,7 @@ export class SqlTrackingStore implements TrackingStore {
   async searchExperiments(input: SearchExperimentsInput): Promise<ExperimentsPage> {
     const { maxResults } = input;
     validateMaxResults(maxResults);
+    validateSearchStrings(input.filter, input.orderBy);
     const filter = experimentFilterSql(parseExperimentFilter(input.filter), this.dialect);
     const orderBy = experimentOrderSql(parseExperimentOrderBy(input.orderBy));
     const offset = parsePageToken(input.pageToken);
@@ -339,7 +345,7 @@ export class SqlTrackingStore implements TrackingStore {
       return rows.length > maxResults
         ? { experiments, nextPageToken: createPageToken(offset + maxResults) }
         : { experiments };
-    });
+    }, input.signal);
   }
 
   async renameExperiment(experimentId: string, newName: string): Promise<void> {
@@ -405,6 +411,7 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   async deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    checkStoredString('key', key);
     await this.write(async (tx) => {
       const row = await this.experimentRow(tx, experimentId);
       if (row.lifecycle_stage !== 'active')
@@ -430,6 +437,9 @@ export class SqlTrackingStore implements TrackingStore {
           `(run_name='${input.runName}', mlflow.runName='${nameTag}').`,
       );
     }
+    validateRunName(input.runName);
+    checkStoredString('user_id', input.userId);
+    checkTimestamp('start_time', input.startTime);
     const runName = input.runName || nameTag || randomRunName();
     if (!nameTag) tags.push({ key: RUN_NAME_TAG, value: runName });
     return this.write(async (tx) => {
@@ -463,6 +473,8 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   private async runRow(tx: SqlExecutor, runId: string): Promise<RunRow> {
+    // Every lookup of a run by the caller's id comes through here.
+    checkStoredString('run_id', runId);
     const row = await tx.get<RunRow>('SELECT * FROM runs WHERE run_uuid = ?', [runId]);
     if (!row) throw runNotFound(runId);
     return row;
@@ -599,6 +611,8 @@ export class SqlTrackingStore implements TrackingStore {
     if (update.status !== undefined && !RUN_STATUSES.includes(update.status)) {
       throw MlflowError.invalidParameter(`Invalid value for run status: '${update.status}'`);
     }
+    validateRunName(update.runName);
+    checkTimestamp('end_time', update.endTime);
     return this.write(async (tx) => {
       await this.activeRunRow(tx, runId);
       if (update.status !== undefined)
@@ -642,6 +656,7 @@ export class SqlTrackingStore implements TrackingStore {
   async searchRuns(input: SearchRunsInput): Promise<RunsPage> {
     const { maxResults } = input;
     validateMaxResults(maxResults);
+    validateSearchStrings(input.filter, input.orderBy);
     const filter = runFilterSql(parseRunFilter(input.filter), this.dialect);
     const order = runOrderSql(parseRunOrderBy(input.orderBy));
     const offset = parsePageToken(input.pageToken);
@@ -650,10 +665,10 @@ export class SqlTrackingStore implements TrackingStore {
     if (experimentIds.length === 0) return { runs: [] };
     return this.read(async (tx) => {
       const rows = await tx.all<{ run_uuid: string }>(
-        `SELECT r.run_uuid FROM runs r ${order.joins.sql} WHERE r.experiment_id IN (${placeholders(experimentIds.length)}) ` +
+        `SELECT r.run_uuid FROM runs r WHERE r.experiment_id IN (${placeholders(experimentIds.length)}) ` +
           `AND r.lifecycle_stage IN (${placeholders(stages.length)})${filter.sql ? ` AND ${filter.sql}` : ''} ` +
-          `ORDER BY ${order.orderBy} LIMIT ? OFFSET ?`,
-        [...order.joins.params, ...experimentIds, ...stages, ...filter.params, maxResults, offset],
+          `ORDER BY ${order.sql} LIMIT ? OFFSET ?`,
+        [...experimentIds, ...stages, ...filter.params, ...order.params, maxResults, offset],
       );
       const runs = await this.loadRuns(
         tx,
@@ -663,7 +678,7 @@ export class SqlTrackingStore implements TrackingStore {
       return runs.length === maxResults
         ? { runs, nextPageToken: createPageToken(offset + maxResults) }
         : { runs };
-    });
+    }, input.signal);
   }
 
   // --- run data --------------------------------------------------------------------------------
@@ -779,6 +794,7 @@ export class SqlTrackingStore implements TrackingStore {
   }
 
   async deleteTag(runId: string, key: string): Promise<void> {
+    checkStoredString('key', key);
     await this.write(async (tx) => {
       await this.activeRunRow(tx, runId);
       const n = await tx.run('DELETE FROM tags WHERE run_uuid = ? AND key = ?', [runId, key]);
@@ -845,6 +861,7 @@ export class SqlTrackingStore implements TrackingStore {
   ): Promise<MetricHistoryPage> {
     const { maxResults } = input;
     if (maxResults !== undefined && maxResults !== null) validateMaxResults(maxResults);
+    checkStoredString('metric_key', key);
     const offset = parsePageToken(input.pageToken);
     return this.read(async (tx) => {
       await this.runRow(tx, runId);
@@ -873,6 +890,8 @@ export class SqlTrackingStore implements TrackingStore {
   ): Promise<Metric[]> {
     let { startStep, endStep } = input;
     const maxResults = input.maxResults;
+    for (const runId of runIds) checkStoredString('run_ids', runId);
+    checkStoredString('metric_key', key);
     if (startStep !== undefined && endStep !== undefined) {
       if (startStep > endStep) {
         throw MlflowError.invalidParameter(

@@ -68,6 +68,8 @@ export interface SearchExperimentsInput {
   /** 1..50000 (SEARCH_MAX_RESULTS_THRESHOLD); others → INVALID_PARAMETER_VALUE. */
   maxResults: number;
   pageToken?: string;
+  /** Abandon the search when this fires (e.g. its HTTP client disconnected): CANCELLED. */
+  signal?: AbortSignal;
 }
 
 export interface SearchRunsInput {
@@ -78,6 +80,8 @@ export interface SearchRunsInput {
   maxResults: number;
   orderBy?: string[];
   pageToken?: string;
+  /** Abandon the search when this fires (e.g. its HTTP client disconnected): CANCELLED. */
+  signal?: AbortSignal;
 }
 
 export interface ExperimentsPage {

@@ -68,19 +68,54 @@ describe('runFilterSql', () => {
 });
 
 describe('runOrderSql', () => {
-  it('joins the ordering keys and sorts missing values last, then start_time DESC, run_id', () => {
-    const { joins, orderBy } = runOrderSql(parseRunOrderBy(['metrics.rmse DESC', 'params.lr']));
-    expect(joins.params).toEqual(['rmse', 'lr']);
-    expect(joins.sql).toBe(
-      'LEFT JOIN latest_metrics o0 ON o0.run_uuid = r.run_uuid AND o0.key = ? LEFT JOIN params o1 ON o1.run_uuid = r.run_uuid AND o1.key = ?',
+  it('reads each ordering key by a scalar subquery and sorts missing values last, then start_time DESC, run_id', () => {
+    const order = runOrderSql(parseRunOrderBy(['metrics.rmse DESC', 'params.lr']));
+    const m = (col: string) =>
+      `(SELECT ${col} FROM latest_metrics o WHERE o.run_uuid = r.run_uuid AND o.key = ?)`;
+    const p = '(SELECT o.value FROM params o WHERE o.run_uuid = r.run_uuid AND o.key = ?)';
+    expect(order.sql).toBe(
+      `COALESCE(${m('CASE WHEN o.is_nan THEN 1 ELSE 0 END')}, 2), ${m('o.value')} DESC, ` +
+        `CASE WHEN ${p} IS NULL THEN 1 ELSE 0 END, ${p}, r.start_time DESC, r.run_uuid`,
     );
-    expect(orderBy).toBe(
-      'CASE WHEN o0.is_nan THEN 1 WHEN o0.value IS NULL THEN 2 ELSE 0 END, o0.value DESC, ' +
-        'CASE WHEN o1.value IS NULL THEN 1 ELSE 0 END, o1.value, r.start_time DESC, r.run_uuid',
-    );
-    expect(runOrderSql(parseRunOrderBy(['start_time'])).orderBy).toBe(
+    expect(order.params).toEqual(['rmse', 'rmse', 'lr', 'lr']);
+    expect(runOrderSql(parseRunOrderBy(['start_time'])).sql).toBe(
       'CASE WHEN r.start_time IS NULL THEN 1 ELSE 0 END, r.start_time, r.run_uuid',
     );
+  });
+});
+
+describe('many clauses (issue 8 §5.1)', () => {
+  it('keeps every EXISTS a subplan on PostgreSQL (OFFSET 0) and adds no join per clause', () => {
+    const filter = Array.from({ length: 50 }, (_, i) => `metrics.m${i} > 1 AND params.p${i} = 'x'`).join(
+      ' AND ',
+    );
+    const pg = runFilterSql(parseRunFilter(filter), 'postgresql');
+    expect(pg.sql.match(/EXISTS \(/g)).toHaveLength(100);
+    expect(pg.sql.match(/ OFFSET 0\)/g)).toHaveLength(100);
+    expect(pg.sql).not.toContain('JOIN');
+    const sqlite = runFilterSql(parseRunFilter(filter), 'sqlite');
+    expect(sqlite.sql).not.toContain('OFFSET');
+    expect(
+      experimentFilterSql(parseExperimentFilter("tags.a = 'b' AND tags.c = 'd'"), 'postgresql').sql.match(
+        / OFFSET 0\)/g,
+      ),
+    ).toHaveLength(2);
+    // Conditions on one key share its lookup (one row per run and key).
+    const sameKey = runFilterSql(
+      parseRunFilter("metrics.m > 1 AND params.p = 'a' AND metrics.m < 5"),
+      'sqlite',
+    );
+    expect(sameKey.sql.match(/EXISTS \(/g)).toHaveLength(2);
+    expect(sameKey.params).toEqual(['m', 1, 5, 'p', 'a']);
+    // The issue's filter, one clause 200 times, is that clause once (AND is idempotent).
+    const repeated = runFilterSql(
+      parseRunFilter(Array(200).fill('metrics.m = 1').join(' AND ')),
+      'postgresql',
+    );
+    expect(repeated).toEqual(runFilterSql(parseRunFilter('metrics.m = 1'), 'postgresql'));
+    const order = runOrderSql(parseRunOrderBy(Array.from({ length: 100 }, (_, i) => `params.p${i}`)));
+    expect(order.sql).not.toContain('JOIN');
+    expect(order.params).toHaveLength(200);
   });
 });
 

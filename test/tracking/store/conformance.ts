@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Metric, Run } from '../../../src/tracking/entities.js';
 import type { MetricInput, TrackingStore } from '../../../src/tracking/store/index.js';
 import { ARTIFACT_ROOT, expectMlflowError, type Harness, open, unique } from './harness.js';
+import { describeHostileInput } from './hostile-input.js';
 
 const HEX32 = /^[0-9a-f]{32}$/;
 
@@ -1105,5 +1106,9 @@ export function describeTrackingStore(harness: Harness): void {
         "Invalid value 50001 for parameter 'max_results' supplied. It must be at most 50000",
       );
     });
+  });
+
+  describe('hostile input', () => {
+    describeHostileInput(harness);
   });
 }

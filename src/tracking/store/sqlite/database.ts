@@ -11,11 +11,23 @@
  * logic is shared with PostgreSQL), so transactions on this connection are queued behind a
  * mutex: no statement of one request can land inside another's transaction. Other processes
  * or threads with their own connection wait on SQLite's lock for up to busy_timeout.
+ *
+ * Cancellation: better-sqlite3 runs a statement to its end on the calling thread and offers no
+ * interrupt or progress handler, so a statement can be neither timed out nor cancelled once
+ * started. What can be done is done: a transaction whose signal fired (its client went away)
+ * while it waited in the queue is dropped without running, and its statements not yet started
+ * are not run. The search SQL is linear in its clauses (search/sql.ts), which bounds a statement.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { SqlDatabase, SqlExecutor, TransactionOptions } from '../db.js';
+import {
+  abortable,
+  queryCancelled,
+  type SqlDatabase,
+  type SqlExecutor,
+  type TransactionOptions,
+} from '../db.js';
 
 export interface SqliteOptions {
   /** How long a statement waits for another connection's lock, in ms (SQLite busy_timeout). */
@@ -25,6 +37,9 @@ export interface SqliteOptions {
 }
 
 type Statement = Database.Statement<unknown[], unknown>;
+
+/** Prepared statements kept per connection (least recently used dropped first). */
+const STATEMENT_CACHE_SIZE = 256;
 
 /** better-sqlite3 binds no booleans or undefined. */
 function bind(params: readonly unknown[]): unknown[] {
@@ -70,10 +85,18 @@ export class SqliteDatabase implements SqlDatabase {
 
   private prepare(sql: string): Statement {
     let s = this.statements.get(sql);
-    if (!s) {
+    if (s) {
+      // Most recently used last, so the oldest entry is the first to go.
+      this.statements.delete(sql);
+    } else {
       s = this.db.prepare(sql);
-      this.statements.set(sql, s);
+      // Searches make a new SQL text per filter shape; an unbounded cache would grow with every
+      // distinct filter a client sends.
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) {
+        this.statements.delete(this.statements.keys().next().value as string);
+      }
     }
+    this.statements.set(sql, s);
     return s;
   }
 
@@ -84,8 +107,13 @@ export class SqliteDatabase implements SqlDatabase {
     return run;
   }
 
-  private async runTransaction<T>(begin: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  private async runTransaction<T>(
+    begin: string,
+    fn: (tx: SqlExecutor) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     if (this.closed) throw new Error('the tracking store is closed');
+    if (signal?.aborted) throw queryCancelled();
     // busy_timeout already waited; a few more rounds cover a writer holding the lock longer.
     for (let attempt = 0; ; attempt++) {
       try {
@@ -95,7 +123,7 @@ export class SqliteDatabase implements SqlDatabase {
         throw err;
       }
       try {
-        const result = await fn(this.executor);
+        const result = await fn(abortable(this.executor, signal));
         this.db.exec('COMMIT');
         return result;
       } catch (err) {
@@ -107,7 +135,9 @@ export class SqliteDatabase implements SqlDatabase {
   }
 
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions): Promise<T> {
-    return this.serialize(() => this.runTransaction(options.write ? 'BEGIN IMMEDIATE' : 'BEGIN', fn));
+    return this.serialize(() =>
+      this.runTransaction(options.write ? 'BEGIN IMMEDIATE' : 'BEGIN', fn, options.signal),
+    );
   }
 
   withSchemaLock<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
