@@ -5,8 +5,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidInputError } from '../core/errors.js';
-import { publishDirectory } from '../core/fs.js';
+import { InvalidInputError, MlshipError } from '../core/errors.js';
+import { checkDestination, publishDirectory, requireFile } from '../core/fs.js';
 import { hashFile, verifyWorkspaceFile } from '../data/index.js';
 import type { Matrix } from '../ml/matrix.js';
 import { mae, r2Score, rmse } from '../ml/metrics.js';
@@ -103,6 +103,21 @@ function take(y: Float64Array, rows: Int32Array): Float64Array {
   return out;
 }
 
+/**
+ * The split, with scikit-learn's checks; a file too small to split (only a header, a handful of
+ * rows) is named in the error, which scikit-learn's own message does not do.
+ */
+function splitRows(nRows: number, params: PipelineParams, file: string): ReturnType<typeof trainTestSplit> {
+  if (nRows === 0) throw new InvalidInputError('no data rows, only a header', { file, line: 2 });
+  try {
+    return trainTestSplit(nRows, { testSize: params.split.testSize, randomState: params.split.randomState });
+  } catch (e) {
+    if (e instanceof MlshipError)
+      throw new InvalidInputError(`${nRows} data rows: ${e.message}`, { file, line: 1 });
+    throw e;
+  }
+}
+
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { params } = opts;
   const dataPath = opts.dataPath ?? params.data.path;
@@ -110,6 +125,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { numeric, categorical, ratios } = params.features;
   // the estimator validates its parameters on construction: a typo fails before any data is read
   const estimator = createEstimator(modelType, params.model.params[modelType]);
+  // and a missing data file or an --out that holds a user's files fail before any work is done
+  await requireFile(dataPath, 'data');
+  const destination = { label: 'output folder', inputs: [dataPath] };
+  await checkDestination(opts.outDir, destination);
 
   const schema: Record<string, 'numeric' | 'categorical'> = { [params.data.target]: 'numeric' };
   for (const c of numeric) schema[c] = 'numeric';
@@ -122,10 +141,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   });
   const y = targetValues(table, params.data.target, dataPath);
 
-  const split = trainTestSplit(table.nRows, {
-    testSize: params.split.testSize,
-    randomState: params.split.randomState,
-  });
+  const split = splitRows(table.nRows, params, dataPath);
   const features = new FeaturePipeline({
     numeric,
     categorical,
@@ -157,27 +173,31 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
 
   const modelDir = join(opts.outDir, 'model');
-  await publishDirectory(opts.outDir, async (tmp) => {
-    await saveModel(join(tmp, 'model'), {
-      target: params.data.target,
-      features,
-      estimator: estimator.model,
-      exampleRows: table,
-      exampleIndices: split.train.subarray(0, 5),
-      runId: opts.runId,
-      artifactPath: opts.artifactPath,
-    });
-    await writeFile(join(tmp, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-    await writeFile(
-      join(tmp, 'split.json'),
-      `${JSON.stringify({
-        test_size: params.split.testSize,
-        random_state: params.split.randomState,
-        train: Array.from(split.train),
-        test: Array.from(split.test),
-      })}\n`,
-    );
-  });
+  await publishDirectory(
+    opts.outDir,
+    async (tmp) => {
+      await saveModel(join(tmp, 'model'), {
+        target: params.data.target,
+        features,
+        estimator: estimator.model,
+        exampleRows: table,
+        exampleIndices: split.train.subarray(0, 5),
+        runId: opts.runId,
+        artifactPath: opts.artifactPath,
+      });
+      await writeFile(join(tmp, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+      await writeFile(
+        join(tmp, 'split.json'),
+        `${JSON.stringify({
+          test_size: params.split.testSize,
+          random_state: params.split.randomState,
+          train: Array.from(split.train),
+          test: Array.from(split.test),
+        })}\n`,
+      );
+    },
+    destination,
+  );
   const dataset = {
     path: dataPath,
     nRows: table.nRows,
