@@ -11,7 +11,7 @@ import {
 } from '../pipeline/params.js';
 import { DEFAULT_EXPERIMENT, type TrackedRun, trainWithTracking } from '../pipeline/tracking.js';
 import { type TrainOptions, type TrainResult, train } from '../pipeline/train.js';
-import { openTrackingClient, TRACKING_URI_ENV } from '../tracking/client.js';
+import { describeRetry, openTrackingClient, TRACKING_URI_ENV } from '../tracking/client.js';
 import { action } from './run.js';
 
 export interface TrainCliOptions {
@@ -47,8 +47,9 @@ export function parseModelType(model: string | undefined): ModelType | undefined
 
 /**
  * Train with a progress bar on a terminal; returns the result, and the run when a tracking URI is
- * given (--tracking-uri or MLFLOW_TRACKING_URI). With tracking, the server is reached before any
- * training (a wrong URI fails in seconds, not after the fit), and a training that fails leaves its
+ * given (--tracking-uri or MLFLOW_TRACKING_URI). With tracking, the server is checked before any
+ * work with a short, bounded attempt (a wrong URI or a stopped server fails in seconds, not after
+ * MLflow's 250 s of retries), every retry is said on stderr, and a training that fails leaves its
  * run FAILED; the training error is still what the command reports.
  */
 export async function runTraining(
@@ -76,8 +77,11 @@ export async function runTraining(
     bar?.finish(last);
     return result;
   }
-  const client = await openTrackingClient(uri);
+  const client = await openTrackingClient(uri, {
+    onRetry: (notice) => process.stderr.write(`mlship: ${describeRetry(notice)}\n`),
+  });
   try {
+    await client.checkReachable();
     const result = await trainWithTracking(trainOptions, {
       client,
       experimentName: opts.experiment ?? (process.env.MLFLOW_EXPERIMENT_NAME || undefined),

@@ -34,15 +34,26 @@ export function mlship(args: string[], cwd = ROOT, env: Record<string, string> =
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Run `mlship …args` without blocking; `onStderr` sees stderr as it arrives. */
+/**
+ * Run `mlship …args` without blocking; `onStderr` sees stderr as it arrives. The child is killed
+ * after `timeoutMs` (default 50 s, inside vitest's 60 s test timeout), so a hung command never
+ * outlives its test.
+ */
 export function mlshipAsync(
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string>; onStderr?: (text: string) => void } = {},
+  opts: {
+    cwd?: string;
+    env?: Record<string, string>;
+    onStderr?: (text: string) => void;
+    timeoutMs?: number;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: opts.cwd ?? ROOT,
       env: { ...cleanEnv(), ...opts.env },
+      timeout: opts.timeoutMs ?? 50_000,
+      killSignal: 'SIGKILL',
     });
     let stdout = '';
     let stderr = '';
