@@ -26,6 +26,7 @@ import {
   PROXY_ARTIFACT_ROOT,
   parseStoreUri,
 } from '../tracking/index.js';
+import { checkCanListen, listenError } from './listen.js';
 import { action } from './run.js';
 
 export interface ServerCliOptions {
@@ -63,7 +64,11 @@ async function serve(opts: ServerCliOptions, port: number, logger: Logger): Prom
     // more, so it shuts down gracefully rather than serving on as an orphan.
     process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   }
-  await app.listen({ host: opts.host, port });
+  try {
+    await app.listen({ host: opts.host, port });
+  } catch (err) {
+    throw listenError(err, opts.host, port) ?? err;
+  }
   logger.info(
     { backendStore: store.dialect, artifactsDestination: artifactStore.url, pid: process.pid },
     `mlship tracking server listening on http://${opts.host}:${port}`,
@@ -146,6 +151,7 @@ export function registerServer(program: Command): void {
         // database file behind.
         parseStoreUri(opts.backendStoreUri);
         openStore(opts.artifactsDestination);
+        if (cluster.isPrimary) await checkCanListen(opts.host, port);
         const logger = pino({ level: logLevel(), base: { pid: process.pid } }, pino.destination(2));
         if (workers > 1 && cluster.isPrimary) await supervise(opts, workers, logger);
         else await serve(opts, port, logger);
