@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidParameterError } from '../core/errors.js';
+import { requireFile } from '../core/fs.js';
 import { createProgress } from '../core/progress.js';
 import {
   DEFAULT_PARAMS,
@@ -34,6 +35,8 @@ export function trackingUriOf(opts: TrainCliOptions, env = process.env): string 
 /** params.yaml if it exists; the built-in flagship defaults when the default file is absent. */
 export async function resolveParams(config: string, explicit: boolean): Promise<PipelineParams> {
   if (!explicit && !existsSync(config)) return DEFAULT_PARAMS;
+  // a folder (or a path through a file) is named as such, not reported as "not found"
+  if (existsSync(config)) await requireFile(config, '--config');
   return loadParams(config);
 }
 

@@ -81,3 +81,17 @@ export function formatLocation(loc: SourceLocation): string {
   if (loc.columnName !== undefined) s += ` (column "${loc.columnName}")`;
   return s;
 }
+
+/**
+ * The first few of `names` for a one-line message ("a, b, c and 4 more"): enough to say what is in
+ * the way without letting a long list break the one line.
+ */
+export function nameSome(names: readonly string[], shown = 3): string {
+  const head = names.slice(0, shown).join(', ');
+  return names.length > shown ? `${head} and ${names.length - shown} more` : head;
+}
+
+/** `s` as a shell word, quoted only when it needs to be, for commands a message suggests. */
+export function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

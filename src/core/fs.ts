@@ -11,8 +11,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { InvalidInputError, InvalidParameterError, NotFoundError } from './errors.js';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { InvalidInputError, InvalidParameterError, NotFoundError, nameSome } from './errors.js';
 
 function tempSibling(path: string, tag: string): string {
   return join(dirname(path), `.${basename(path)}.${tag}-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -93,14 +93,6 @@ export interface DestinationRules {
   inputs?: readonly string[];
   /** The working directory (default process.cwd()): it and its ancestors are never replaced. */
   cwd?: string;
-}
-
-/** How many offending entries a refusal names before "and N more". */
-const NAMED = 3;
-
-function listed(names: string[], total = names.length): string {
-  const shown = names.slice(0, NAMED).join(', ');
-  return total > NAMED ? `${shown} and ${total - NAMED} more` : shown;
 }
 
 /** The folder's entries, '/'-separated and relative to it, folders ending with '/' (links not followed). */
@@ -197,7 +189,7 @@ export async function checkDestination(path: string, rules: DestinationRules = {
     const top = (await readdir(path)).sort();
     if (top.length === 0) return;
     throw refuse(
-      `holds files mlship did not write (${listed(top)})`,
+      `holds files mlship did not write (${nameSome(top)})`,
       'move them away, or choose another folder',
     );
   }
@@ -211,7 +203,7 @@ export async function checkDestination(path: string, rules: DestinationRules = {
   );
   if (outermost.length > 0) {
     throw refuse(
-      `holds files an earlier mlship run did not write (${listed(outermost)})`,
+      `holds files an earlier mlship run did not write (${nameSome(outermost)})`,
       'move them away, or choose another folder',
     );
   }
@@ -271,10 +263,4 @@ export async function publishDirectory<T>(
   }
   if (moved) await rm(old, { recursive: true, force: true });
   return result;
-}
-
-/** `path` relative to the working directory when inside it, for messages. */
-export function displayPath(path: string, cwd = process.cwd()): string {
-  const rel = relative(cwd, path);
-  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
 }

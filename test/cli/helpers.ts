@@ -24,12 +24,17 @@ export function requireBuiltCli(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does it first)`);
 }
 
-/** Run `mlship …args` to completion. MLFLOW_* from the test's own environment are not inherited. */
+/**
+ * Run `mlship …args` to completion. MLFLOW_* from the test's own environment are not inherited. A
+ * command still running after 30 s (a server that should have refused to start) is killed.
+ */
 export function mlship(args: string[], cwd = ROOT, env: Record<string, string> = {}): CliResult {
   const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [CLI, ...args], {
     cwd,
     encoding: 'utf8',
     env: { ...cleanEnv(), ...env },
+    timeout: 30_000,
+    killSignal: 'SIGKILL',
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
