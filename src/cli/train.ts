@@ -145,7 +145,11 @@ export function registerTrain(program: Command): void {
     .description('Train the pipeline described by params.yaml and write a model package, metrics and split')
     .option('--config <file>', 'pipeline parameters (YAML); the flagship defaults when absent', 'params.yaml')
     .option('--data <path>', 'CSV to train on (default: data.path in the config)')
-    .option('--out <dir>', 'output folder: model/, metrics.json, split.json (replaced atomically)', 'out')
+    .option(
+      '--out <dir>',
+      'output folder: model/, metrics.json, split.json (replaced atomically, and only if empty or written by mlship)',
+      'out',
+    )
     .option('--model <type>', `estimator: ${MODEL_TYPES.join(' | ')} (default: model.type in the config)`)
     .option('--json', 'print the metrics as one JSON object on stdout')
     .option(

@@ -160,7 +160,10 @@ export class TrackingClient {
    */
   async checkReachable(): Promise<void> {
     if (this.http === undefined) return;
-    await this.http.withPolicy(PREFLIGHT_POLICY).request('GET', '/health', {}, async (_response, body) => {
+    // fewer retries than the preflight's when the user asked for fewer (MLFLOW_HTTP_REQUEST_MAX_RETRIES)
+    const maxRetries = Math.min(PREFLIGHT_POLICY.maxRetries, this.http.settings.maxRetries);
+    const preflight = this.http.withPolicy({ ...PREFLIGHT_POLICY, maxRetries });
+    await preflight.request('GET', '/health', {}, async (_response, body) => {
       for await (const _ of body()) {
         // drained, so the connection is reused by the calls that follow
       }
