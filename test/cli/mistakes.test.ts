@@ -133,6 +133,12 @@ const MISTAKES: Record<string, Mistake[]> = {
       message: /^mlship: invalid tracking URI "http:\/\/\[bad": not a valid URL$/,
     },
     {
+      what: 'a tracking server on a port fetch blocks',
+      args: ['train', '--data', 'data.csv', '--tracking-uri', 'http://127.0.0.1:6000'],
+      message:
+        /^mlship: cannot reach the tracking server at http:\/\/127\.0\.0\.1:6000: its port is one the Fetch standard blocks/,
+    },
+    {
       what: 'an empty --experiment (MLflow: Invalid experiment name)',
       args: (c) => [
         'train',

@@ -285,6 +285,14 @@ export class HttpTransport {
         // fetch rejects with a TypeError ("fetch failed", the cause inside) on network errors and
         // with an AbortError when the idle timer fires.
         failure = err;
+        if (describeFailure(err) === 'bad port') {
+          // The Fetch standard's blocked ports (6000, 6665–6669, …): no retry can succeed.
+          idle.clear();
+          throw new TrackingConnectionError(
+            `cannot reach the tracking server at ${this.baseUrl}: its port is one the Fetch standard blocks ("bad port"); run the server on another port, such as 5000`,
+            { cause: err },
+          );
+        }
       }
       if (response !== undefined && RETRY_STATUSES.has(response.status) && attempt < maxRetries) {
         // Drain so the connection can be reused, then wait as urllib3 would.
