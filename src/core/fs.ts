@@ -218,8 +218,8 @@ export async function checkDestination(path: string, rules: DestinationRules = {
  */
 export async function publishDirectory<T>(
   path: string,
+  rules: DestinationRules,
   build: (tmpDir: string) => Promise<T>,
-  rules: DestinationRules = {},
 ): Promise<T> {
   await checkDestination(path, rules);
   await mkdir(dirname(path), { recursive: true });

@@ -173,31 +173,27 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
 
   const modelDir = join(opts.outDir, 'model');
-  await publishDirectory(
-    opts.outDir,
-    async (tmp) => {
-      await saveModel(join(tmp, 'model'), {
-        target: params.data.target,
-        features,
-        estimator: estimator.model,
-        exampleRows: table,
-        exampleIndices: split.train.subarray(0, 5),
-        runId: opts.runId,
-        artifactPath: opts.artifactPath,
-      });
-      await writeFile(join(tmp, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-      await writeFile(
-        join(tmp, 'split.json'),
-        `${JSON.stringify({
-          test_size: params.split.testSize,
-          random_state: params.split.randomState,
-          train: Array.from(split.train),
-          test: Array.from(split.test),
-        })}\n`,
-      );
-    },
-    destination,
-  );
+  await publishDirectory(opts.outDir, destination, async (tmp) => {
+    await saveModel(join(tmp, 'model'), {
+      target: params.data.target,
+      features,
+      estimator: estimator.model,
+      exampleRows: table,
+      exampleIndices: split.train.subarray(0, 5),
+      runId: opts.runId,
+      artifactPath: opts.artifactPath,
+    });
+    await writeFile(join(tmp, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+    await writeFile(
+      join(tmp, 'split.json'),
+      `${JSON.stringify({
+        test_size: params.split.testSize,
+        random_state: params.split.randomState,
+        train: Array.from(split.train),
+        test: Array.from(split.test),
+      })}\n`,
+    );
+  });
   const dataset = {
     path: dataPath,
     nRows: table.nRows,

@@ -36,10 +36,10 @@ describe('publishDirectory and checkDestination', () => {
   it('publishes with a manifest of every entry, written last, and replaces its own output', async () => {
     const dir = await fresh();
     const out = join(dir, 'out');
-    await publishDirectory(out, build);
+    await publishDirectory(out, {}, build);
     const manifest = JSON.parse(await readFile(join(out, OUTPUT_MANIFEST), 'utf8'));
     expect(manifest).toEqual({ written_by: 'mlship', entries: ['metrics.json', 'model/', 'model/MLmodel'] });
-    await publishDirectory(out, async (tmp) => writeFile(join(tmp, 'other.json'), '1'));
+    await publishDirectory(out, {}, async (tmp) => writeFile(join(tmp, 'other.json'), '1'));
     expect((await readdir(out)).sort()).toEqual([OUTPUT_MANIFEST, 'other.json']);
     expect(await readdir(dir)).toEqual(['out']);
   });
@@ -47,8 +47,8 @@ describe('publishDirectory and checkDestination', () => {
   it('checks again just before the swap: a file a user puts there during the build is kept, and the build is discarded', async () => {
     const dir = await fresh();
     const out = join(dir, 'out');
-    await publishDirectory(out, build);
-    const err = await publishDirectory(out, async (tmp) => {
+    await publishDirectory(out, {}, build);
+    const err = await publishDirectory(out, {}, async (tmp) => {
       await build(tmp);
       await writeFile(join(out, 'added-meanwhile.txt'), 'mine');
     }).catch((e) => e);
@@ -62,7 +62,7 @@ describe('publishDirectory and checkDestination', () => {
     const dir = await fresh();
     const out = join(dir, 'out');
     await expect(
-      publishDirectory(out, async () => {
+      publishDirectory(out, {}, async () => {
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
@@ -80,7 +80,7 @@ describe('publishDirectory and checkDestination', () => {
   it('a foreign folder inside its own output is named once, not file by file', async () => {
     const dir = await fresh();
     const out = join(dir, 'out');
-    await publishDirectory(out, build);
+    await publishDirectory(out, {}, build);
     await mkdir(join(out, 'plots', 'deep'), { recursive: true });
     await writeFile(join(out, 'plots', 'deep', 'x.png'), 'x');
     await expect(checkDestination(out)).rejects.toThrow(/did not write \(plots\/\)/);
