@@ -93,6 +93,11 @@ export interface DestinationRules {
   inputs?: readonly string[];
   /** The working directory (default process.cwd()): it and its ancestors are never replaced. */
   cwd?: string;
+  /**
+   * Recognises the command's own output from a version of mlship that wrote no manifest, by
+   * content that could only be its own (checksums it wrote); without it such a folder is refused.
+   */
+  recognise?: (dir: string) => Promise<boolean>;
 }
 
 /** The folder's entries, '/'-separated and relative to it, folders ending with '/' (links not followed). */
@@ -188,6 +193,7 @@ export async function checkDestination(path: string, rules: DestinationRules = {
   if (manifest === undefined) {
     const top = (await readdir(path)).sort();
     if (top.length === 0) return;
+    if (rules.recognise !== undefined && (await rules.recognise(path))) return;
     throw refuse(
       `holds files mlship did not write (${nameSome(top)})`,
       'move them away, or choose another folder',

@@ -3,7 +3,8 @@
  * metrics.json and split.json in one output folder, published atomically (a failed run leaves the
  * folder as it was).
  */
-import { writeFile } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError, MlshipError } from '../core/errors.js';
 import { checkDestination, publishDirectory, requireFile } from '../core/fs.js';
@@ -12,7 +13,8 @@ import type { Matrix } from '../ml/matrix.js';
 import { mae, r2Score, rmse } from '../ml/metrics.js';
 import { FeaturePipeline } from '../ml/preprocess.js';
 import { trainTestSplit } from '../ml/split.js';
-import { saveModel } from '../model/package.js';
+import { MANIFEST_FILE, readVerified } from '../model/manifest.js';
+import { MLMODEL_FILE, saveModel } from '../model/package.js';
 import { readCsv } from '../table/index.js';
 import type { Table } from '../table/table.js';
 import { createEstimator, type IterationInfo } from './estimators.js';
@@ -104,6 +106,36 @@ function take(y: Float64Array, rows: Int32Array): Float64Array {
 }
 
 /**
+ * An output folder that train wrote before it recorded a manifest (`.mlship-out.json`), so that
+ * upgrading mlship does not make `npm start` refuse its own earlier ./out: nothing but model/,
+ * metrics.json and split.json, the model package holding exactly the files its SHA256SUMS lists
+ * with their checksums intact, and the two JSON files in train's shape. Anything else — one extra
+ * or edited file — and it is not recognised, so it is refused.
+ */
+async function isEarlierTrainOutput(dir: string): Promise<boolean> {
+  try {
+    const top = await readdir(dir, { withFileTypes: true });
+    const known = (e: Dirent) =>
+      (e.name === 'model' && e.isDirectory()) ||
+      (['metrics.json', 'split.json'].includes(e.name) && e.isFile());
+    if (!top.every(known) || !top.some((e) => e.name === 'model')) return false;
+    const modelDir = join(dir, 'model');
+    const verified = await readVerified(modelDir, [MLMODEL_FILE]);
+    const inModel = await readdir(modelDir, { withFileTypes: true });
+    if (!inModel.every((e) => e.isFile() && (e.name === MANIFEST_FILE || verified.has(e.name)))) return false;
+    const json = async (name: string) =>
+      top.some((e) => e.name === name) ? JSON.parse(await readFile(join(dir, name), 'utf8')) : undefined;
+    const metrics = await json('metrics.json');
+    const split = await json('split.json');
+    if (metrics !== undefined && typeof metrics?.data_md5 !== 'string') return false;
+    if (split !== undefined && !(Array.isArray(split?.train) && Array.isArray(split?.test))) return false;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The split, with scikit-learn's checks; a file too small to split (only a header, a handful of
  * rows) is named in the error, which scikit-learn's own message does not do.
  */
@@ -127,7 +159,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const estimator = createEstimator(modelType, params.model.params[modelType]);
   // and a missing data file or an --out that holds a user's files fail before any work is done
   await requireFile(dataPath, 'data');
-  const destination = { label: 'output folder', inputs: [dataPath] };
+  const destination = { label: 'output folder', inputs: [dataPath], recognise: isEarlierTrainOutput };
   await checkDestination(opts.outDir, destination);
 
   const schema: Record<string, 'numeric' | 'categorical'> = { [params.data.target]: 'numeric' };

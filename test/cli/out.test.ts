@@ -170,4 +170,29 @@ describe('mlship train --out: nothing a user owns is deleted', () => {
     expect(await tree(join(dir, 'out'))).toEqual(before);
     expect(existsSync(join(dir, 'out', '.mlship-out.json'))).toBe(true);
   });
+
+  it('replaces an output of an mlship from before the manifest, recognised by its checksums, and nothing else like it', async () => {
+    expect(train('out').code).toBe(0);
+    await rm(join(dir, 'out', '.mlship-out.json'));
+    expect(train('out').code).toBe(0);
+    expect(existsSync(join(dir, 'out', '.mlship-out.json'))).toBe(true);
+
+    // the same with one file edited, or one extra file, is not recognised: refused, kept
+    await rm(join(dir, 'out', '.mlship-out.json'));
+    await writeFile(join(dir, 'out', 'model', 'input_example.json'), '{"edited": true}');
+    const before = await tree(dir);
+    const edited = train('out');
+    expect(edited.code).toBe(2);
+    expect(oneLine(edited)).toMatch(/holds files mlship did not write \(metrics\.json, model, split\.json\)/);
+    expect(await tree(dir)).toEqual(before);
+  });
+
+  it('an earlier-looking output with an extra file in it is refused', async () => {
+    expect(train('out').code).toBe(0);
+    await rm(join(dir, 'out', '.mlship-out.json'));
+    await writeFile(join(dir, 'out', 'model', 'notes.md'), 'mine');
+    const r = train('out');
+    expect(r.code).toBe(2);
+    expect(await readFile(join(dir, 'out', 'model', 'notes.md'), 'utf8')).toBe('mine');
+  });
 });
