@@ -65,8 +65,11 @@ export interface TrainResult {
  * without one, the md5 of the file's bytes.
  */
 export async function dataMd5(path: string): Promise<string> {
+  // a tracked file that is missing is said with how to fetch it; an untracked one is just named
   const tracked = await verifyWorkspaceFile(path);
-  return (tracked ?? (await hashFile(path))).md5;
+  if (tracked !== null) return tracked.md5;
+  await requireFile(path, 'data');
+  return (await hashFile(path)).md5;
 }
 
 function scores(y: Float64Array, pred: Float64Array): Scores {
@@ -157,8 +160,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { numeric, categorical, ratios } = params.features;
   // the estimator validates its parameters on construction: a typo fails before any data is read
   const estimator = createEstimator(modelType, params.model.params[modelType]);
-  // and a missing data file or an --out that holds a user's files fail before any work is done
-  await requireFile(dataPath, 'data');
+  // and an --out that holds a user's files, or missing data, fail before any work is done
   const destination = { label: 'output folder', inputs: [dataPath], recognise: isEarlierTrainOutput };
   await checkDestination(opts.outDir, destination);
 

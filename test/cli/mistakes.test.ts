@@ -169,6 +169,15 @@ const MISTAKES: Record<string, Mistake[]> = {
         /^mlship: data\.csv does not match data\.csv\.dvc: its md5 is [0-9a-f]{32}, the \.dvc file records [0-9a-f]{32} \(/,
     },
     {
+      what: 'tracked data that is missing',
+      args: ['train', '--data', 'data.csv', ...LINEAR],
+      setup: async (d) => {
+        await trackedRepo(d);
+        await rm(join(d, 'data.csv'));
+      },
+      message: /^mlship: data\.csv is missing: fetch it with `mlship data pull data\.csv\.dvc`$/,
+    },
+    {
       what: 'an unknown option',
       args: ['train', '--bogus'],
       message: /^mlship: unknown option '--bogus' \(see mlship train --help\)$/,
@@ -366,6 +375,17 @@ describe('a command a message suggests is one that works', () => {
       expect(mlship(['train', '--data', 'data.csv', ...LINEAR], dir).code).toBe(0);
     });
   }
+
+  it('train on tracked data that is missing: the pull it suggests works', async () => {
+    const dir = await modifiedTrackedData({ cached: false });
+    await rm(join(dir, 'data.csv'));
+    const r = mlship(['train', '--data', 'data.csv', ...LINEAR], dir);
+    expect(r.code).toBe(2);
+    const [pull] = suggested(oneLine(r));
+    expect(pull).toEqual(['data', 'pull', 'data.csv.dvc']);
+    expect(mlship(pull, dir).code).toBe(0);
+    expect(mlship(['train', '--data', 'data.csv', ...LINEAR], dir).code).toBe(0);
+  });
 
   it('train on changed data: recording the change, as suggested, works too', async () => {
     const dir = await modifiedTrackedData({ cached: true });
