@@ -45,9 +45,9 @@ function oneLineUsageErrors(cmd: Command): void {
     }
     // (outputHelp) is commander's "no subcommand given": it printed the group's help already
     if (err.code !== 'commander.help') {
-      process.stderr.write(
-        `mlship: ${err.message.replace(/^error: /, '')} (see ${commandPath(cmd)} --help)\n`,
-      );
+      // commander puts its "(Did you mean …?)" on a line of its own
+      const reason = err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+      process.stderr.write(`mlship: ${reason} (see ${commandPath(cmd)} --help)\n`);
     }
     process.exit(2);
   });

@@ -169,6 +169,16 @@ const MISTAKES: Record<string, Mistake[]> = {
         /^mlship: data\.csv does not match data\.csv\.dvc: its md5 is [0-9a-f]{32}, the \.dvc file records [0-9a-f]{32} \(/,
     },
     {
+      what: 'a misspelt option',
+      args: ['train', '--dat', 'data.csv'],
+      message: /^mlship: unknown option '--dat' \(Did you mean --data\?\) \(see mlship train --help\)$/,
+    },
+    {
+      what: 'a misspelt command',
+      args: ['trian'],
+      message: /^mlship: unknown command 'trian' \(Did you mean train\?\) \(see mlship --help\)$/,
+    },
+    {
       what: 'tracked data that is missing',
       args: ['train', '--data', 'data.csv', ...LINEAR],
       setup: async (d) => {
