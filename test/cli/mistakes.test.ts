@@ -263,6 +263,18 @@ const MISTAKES: Record<string, Mistake[]> = {
         /^mlship: no remote given and no default remote set: use -r NAME or `mlship data remote add -d NAME URL`$/,
     },
     {
+      what: 'pull of data the remote does not have',
+      args: ['data', 'pull'],
+      setup: async (d) => {
+        await trackedRepo(d);
+        await mkdir(join(d, 'empty-remote'));
+        run(d, 'data', 'remote', 'add', '-d', 'r', 'empty-remote');
+        await rm(join(d, '.dvc', 'cache'), { recursive: true });
+        await rm(join(d, 'data.csv'));
+      },
+      message: /^mlship: 1 file failed to download: data\.csv: .*not found in local store .*empty-remote$/,
+    },
+    {
       what: 'a non-numeric --jobs',
       args: ['data', 'push', '-j', 'abc'],
       setup: trackedRepo,
