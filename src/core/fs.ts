@@ -163,8 +163,10 @@ const within = (inner: string, outer: string) =>
  * `path` may be replaced: it does not exist, is empty, or holds only what an earlier mlship
  * command recorded in its manifest. Nothing is created or changed.
  */
-export async function checkDestination(path: string, rules: DestinationRules = {}): Promise<void> {
-  const label = rules.label ? `${rules.label} ${path}` : path;
+export async function checkDestination(given: string, rules: DestinationRules = {}): Promise<void> {
+  const label = rules.label ? `${rules.label} ${given}` : given;
+  // absolute and without a trailing slash, which would make lstat follow a final symbolic link
+  const path = resolve(given);
   const refuse = (why: string, advice = 'choose another folder') =>
     new InvalidParameterError(`${label}: ${why}; nothing was changed — ${advice}`);
   let st: Stats;
@@ -223,11 +225,12 @@ export async function checkDestination(path: string, rules: DestinationRules = {
  * renamed in, and only then is the old one removed. On failure nothing at `path` changes.
  */
 export async function publishDirectory<T>(
-  path: string,
+  given: string,
   rules: DestinationRules,
   build: (tmpDir: string) => Promise<T>,
 ): Promise<T> {
-  await checkDestination(path, rules);
+  await checkDestination(given, rules);
+  const path = resolve(given);
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempSibling(path, 'build');
   await mkdir(tmp);
@@ -235,7 +238,7 @@ export async function publishDirectory<T>(
   try {
     result = await build(tmp);
     await writeOutputManifest(tmp);
-    await checkDestination(path, rules);
+    await checkDestination(given, rules);
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     throw e;
@@ -251,7 +254,7 @@ export async function publishDirectory<T>(
       await rm(tmp, { recursive: true, force: true });
       // a mount point, or a folder another process holds as its working directory on some systems
       if (code === 'EBUSY' || code === 'EXDEV' || code === 'EPERM') {
-        const label = rules.label ? `${rules.label} ${path}` : path;
+        const label = rules.label ? `${rules.label} ${given}` : given;
         throw new InvalidParameterError(
           `${label}: cannot be replaced (${code}); nothing was changed — choose another folder`,
         );

@@ -99,6 +99,16 @@ describe('mlship train --out: nothing a user owns is deleted', () => {
     expect(await tree(dir)).toEqual(before);
   });
 
+  it('a trailing slash changes nothing: out/ is replaced as out is, link/ is refused as link is', async () => {
+    expect(train('out/').code).toBe(0);
+    expect(train('out/').code).toBe(0);
+    expect((await readdir(dir)).sort()).toEqual(['data.csv', 'out']);
+    await symlink(join(dir, 'out'), join(dir, 'link'));
+    const r = train('link/');
+    expect(r.code).toBe(2);
+    expect(oneLine(r)).toMatch(/^mlship: output folder link\/: is a symbolic link/);
+  });
+
   it('refuses the current folder (was: internal error EBUSY) and its ancestors', async () => {
     const before = await tree(dir);
     for (const [out, why] of [
