@@ -43,7 +43,7 @@ function oneLineUsageErrors(cmd: Command): void {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) {
       process.exit(0);
     }
-    // (outputHelp) is commander's "no subcommand given": it printed the group's help already
+    // commander.help: a command group run without its subcommand; commander printed its help
     if (err.code !== 'commander.help') {
       // commander puts its "(Did you mean …?)" on a line of its own
       const reason = err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
