@@ -237,11 +237,26 @@ export async function planCheckout(
   const wanted = new Set(tree.map((e) => e.relpath));
   const extra = current.kind === 'dir' ? current.files.filter((f) => !wanted.has(f.relpath)) : [];
   for (const f of extra) if (!(await removable(f.md5))) plan.unsaved.push(f.abs);
+  // a folder where one of the output's files goes is removed whole, so every file in it must be
+  // recoverable, .dvcignore'd ones included (the walk above does not see those)
+  const foldersInTheWay: string[] = [];
+  if (current.kind === 'dir') {
+    for (const e of toPlace) {
+      const abs = `${target.abs}/${e.relpath}`;
+      if (!(await lstat(abs).catch(() => undefined))?.isDirectory()) continue;
+      foldersInTheWay.push(abs);
+      for (const f of force ? [] : await filesUnder(abs)) {
+        if (!(await cache.has((await hashFile(f)).md5))) plan.unsaved.push(f);
+      }
+    }
+  }
+  plan.unsaved = [...new Set(plan.unsaved)];
   plan.deleted = extra.length;
   plan.change = current.kind === 'missing' ? 'added' : 'modified';
   plan.apply = async () => {
     if (current.kind === 'file') await rm(target.abs, { force: true });
     for (const f of extra) await rm(f.abs, { force: true });
+    for (const d of foldersInTheWay) await rm(d, { recursive: true, force: true });
     await mapLimitAll(toPlace, 8, (e) =>
       placeFromCache(cache.path(e.md5), `${target.abs}/${e.relpath}`, types),
     );

@@ -442,6 +442,28 @@ describe('a command a message suggests is one that works', () => {
     expect(mlship(['train', '--data', 'data.csv', ...LINEAR], dir).code).toBe(0);
   });
 
+  it("a folder where a file of a tracked folder goes, holding a .dvcignore'd file: refused, kept; with --force, replaced", async () => {
+    const dir = join(work, `suggest-${n++}`);
+    await mkdir(join(dir, 'd'), { recursive: true });
+    await writeFile(join(dir, 'd', 'x'), 'x\n');
+    await writeFile(join(dir, 'd', 'y'), 'y\n');
+    run(dir, 'data', 'init', '--no-scm');
+    run(dir, 'data', 'add', 'd');
+    await rm(join(dir, 'd', 'x'));
+    await mkdir(join(dir, 'd', 'x'));
+    await writeFile(join(dir, 'd', 'x', 'notes.txt'), 'mine');
+    await writeFile(join(dir, '.dvcignore'), 'notes.txt\n', { flag: 'a' });
+    const r = mlship(['data', 'checkout'], dir);
+    expect(r.code, r.stderr).toBe(2);
+    expect(oneLine(r)).toMatch(
+      /^mlship: d\/x\/notes\.txt has changes that are not in the cache: discard them with `mlship data checkout --force`/,
+    );
+    expect(await readFile(join(dir, 'd', 'x', 'notes.txt'), 'utf8')).toBe('mine');
+    const forced = mlship(suggested(oneLine(r))[0], dir);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(await readFile(join(dir, 'd', 'x'), 'utf8')).toBe('x\n');
+  });
+
   it("a folder where a tracked file goes, holding a .dvcignore'd file, is not removed without --force", async () => {
     const dir = join(work, `suggest-${n++}`);
     await mkdir(dir);
