@@ -193,6 +193,24 @@ const MISTAKES: Record<string, Mistake[]> = {
       message: /^mlship: unknown option '--bogus' \(see mlship train --help\)$/,
     },
   ],
+  quickstart: [
+    {
+      what: 'run outside a checkout (no params.yaml, no data)',
+      args: ['quickstart'],
+      message: /^mlship: data data\/raw\/housing\.csv: no such file$/,
+    },
+    {
+      what: './out holding files of its own',
+      args: ['quickstart'],
+      setup: async (d) => {
+        await mkdir(join(d, 'data', 'raw'), { recursive: true });
+        await writeSmallCsv(join(d, 'data', 'raw', 'housing.csv'));
+        await mkdir(join(d, 'out'));
+        await writeFile(join(d, 'out', 'notes.txt'), 'mine');
+      },
+      message: /^mlship: output folder out: holds files mlship did not write \(notes\.txt\)/,
+    },
+  ],
   server: [
     {
       what: 'a non-numeric --port',
