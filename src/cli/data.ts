@@ -5,7 +5,7 @@
  * error into one `mlship: …` line and a non-zero exit.
  */
 import type { Command } from 'commander';
-import { InvalidParameterError } from '../core/errors.js';
+import { InvalidParameterError, shellWord } from '../core/errors.js';
 import type { ConfigLevel } from '../data/index.js';
 import {
   add,
@@ -70,6 +70,12 @@ function levelOf(flags: {
   const chosen = (['local', 'global', 'system'] as const).filter((l) => flags[l]);
   if (chosen.length > 1) throw new InvalidParameterError(`choose one of --local, --global, --system`);
   return chosen[0] ?? 'repo';
+}
+
+/** The command line the user ran, with --force: what a refusal for unsaved files suggests. */
+function forceCommand(command: 'checkout' | 'pull', targets: string[], remote?: string): string {
+  const r = remote === undefined ? '' : ` -r ${shellWord(remote)}`;
+  return `mlship data ${command} --force${r}${targets.map((t) => ` ${shellWord(t)}`).join('')}`;
 }
 
 const json = (io: Io, value: unknown) => io.out(JSON.stringify(value));
@@ -162,6 +168,7 @@ export const dataCommands = {
       jobs: jobsOf(flags),
       force: flags.force,
       cwd: io.cwd,
+      forceCommand: forceCommand('pull', targets, flags.remote),
     });
     if (flags.json) return json(io, r);
     for (const l of changeLines(r)) io.out(l);
@@ -181,7 +188,11 @@ export const dataCommands = {
     io: Io,
   ): Promise<void> {
     const repo = await openRepo(io.cwd);
-    const r = await checkout(repo, await collectOuts(repo, targets, io.cwd), { force: flags.force });
+    const r = await checkout(repo, await collectOuts(repo, targets, io.cwd), {
+      force: flags.force,
+      cwd: io.cwd,
+      forceCommand: forceCommand('checkout', targets),
+    });
     if (flags.json) return json(io, r);
     if (flags.summary) {
       io.out(

@@ -33,6 +33,7 @@ import {
   parseStoreUri,
 } from '../tracking/index.js';
 import { defaultAllowedHosts, parseAllowedHosts } from '../tracking/server/hosts.js';
+import { checkCanListen, listenError } from './listen.js';
 import { action } from './run.js';
 
 export interface ServerCliOptions {
@@ -74,12 +75,16 @@ async function serve(opts: ServerCliOptions, port: number, logger: Logger): Prom
     process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   }
   // fastify logs the listening address itself; one line, with what is being served.
-  await app.listen({
-    host: opts.host,
-    port,
-    listenTextResolver: (address) =>
-      `mlship tracking server listening on ${address} (backend store ${store.dialect}, artifacts ${artifactStore.url})`,
-  });
+  try {
+    await app.listen({
+      host: opts.host,
+      port,
+      listenTextResolver: (address) =>
+        `mlship tracking server listening on ${address} (backend store ${store.dialect}, artifacts ${artifactStore.url})`,
+    });
+  } catch (err) {
+    throw listenError(err, opts.host, port) ?? err;
+  }
 }
 
 /** The primary of a multi-worker server: migrate once, fork, supervise, forward shutdown. */
@@ -169,6 +174,7 @@ export function registerServer(program: Command): void {
         // database file behind.
         parseStoreUri(opts.backendStoreUri);
         openStore(opts.artifactsDestination);
+        if (cluster.isPrimary) await checkCanListen(opts.host, port);
         const logger = createProcessLogger({ level: parseLogLevel(opts.logLevel, '--log-level') });
         if (workers > 1 && cluster.isPrimary) await supervise(opts, workers, logger);
         else await serve(opts, port, logger);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidParameterError } from '../core/errors.js';
+import { requireFile } from '../core/fs.js';
 import { createProgress } from '../core/progress.js';
 import {
   DEFAULT_PARAMS,
@@ -11,7 +12,7 @@ import {
 } from '../pipeline/params.js';
 import { DEFAULT_EXPERIMENT, type TrackedRun, trainWithTracking } from '../pipeline/tracking.js';
 import { type TrainOptions, type TrainResult, train } from '../pipeline/train.js';
-import { openTrackingClient, TRACKING_URI_ENV } from '../tracking/client.js';
+import { describeRetry, openTrackingClient, TRACKING_URI_ENV } from '../tracking/client.js';
 import { action } from './run.js';
 
 export interface TrainCliOptions {
@@ -34,6 +35,8 @@ export function trackingUriOf(opts: TrainCliOptions, env = process.env): string 
 /** params.yaml if it exists; the built-in flagship defaults when the default file is absent. */
 export async function resolveParams(config: string, explicit: boolean): Promise<PipelineParams> {
   if (!explicit && !existsSync(config)) return DEFAULT_PARAMS;
+  // a folder (or a path through a file) is named as such, not reported as "not found"
+  if (existsSync(config)) await requireFile(config, '--config');
   return loadParams(config);
 }
 
@@ -47,8 +50,9 @@ export function parseModelType(model: string | undefined): ModelType | undefined
 
 /**
  * Train with a progress bar on a terminal; returns the result, and the run when a tracking URI is
- * given (--tracking-uri or MLFLOW_TRACKING_URI). With tracking, the server is reached before any
- * training (a wrong URI fails in seconds, not after the fit), and a training that fails leaves its
+ * given (--tracking-uri or MLFLOW_TRACKING_URI). With tracking, the server is checked before any
+ * work with a short, bounded attempt (a wrong URI or a stopped server fails in seconds, not after
+ * MLflow's 250 s of retries), every retry is said on stderr, and a training that fails leaves its
  * run FAILED; the training error is still what the command reports.
  */
 export async function runTraining(
@@ -83,8 +87,11 @@ export async function runTraining(
     bar?.finish(last);
     return result;
   }
-  const client = await openTrackingClient(uri);
+  const client = await openTrackingClient(uri, {
+    onRetry: (notice) => process.stderr.write(`mlship: ${describeRetry(notice)}\n`),
+  });
   try {
+    await client.checkReachable();
     const result = await trainWithTracking(trainOptions, {
       client,
       experimentName: opts.experiment ?? (process.env.MLFLOW_EXPERIMENT_NAME || undefined),
@@ -145,7 +152,11 @@ export function registerTrain(program: Command): void {
     .description('Train the pipeline described by params.yaml and write a model package, metrics and split')
     .option('--config <file>', 'pipeline parameters (YAML); the flagship defaults when absent', 'params.yaml')
     .option('--data <path>', 'CSV to train on (default: data.path in the config)')
-    .option('--out <dir>', 'output folder: model/, metrics.json, split.json (replaced atomically)', 'out')
+    .option(
+      '--out <dir>',
+      'output folder: model/, metrics.json, split.json (replaced atomically, and only if empty or written by mlship)',
+      'out',
+    )
     .option('--model <type>', `estimator: ${MODEL_TYPES.join(' | ')} (default: model.type in the config)`)
     .option('--json', 'print the metrics as one JSON object on stdout')
     .option(

@@ -10,14 +10,19 @@ export type ErrorCode =
   | 'NOT_FOUND' // a file, model, run or column that does not exist
   | 'MODEL_PACKAGE' // a model package that is corrupt, tampered with or of an unknown format
   | 'NOT_FITTED' // an estimator used before fit()
+  | 'UNAVAILABLE' // a service the user named (a remote, a bucket, a server) cannot be reached or refuses
   | 'INTERNAL';
 
-/** Exit code used by the CLI for each error kind; 2 means "your input was wrong". */
+/**
+ * Exit code used by the CLI for each error kind: 2 when the fix is the user's (their input, or a
+ * service they named that is down or refuses them), 1 only for a bug in mlship.
+ */
 const EXIT_CODES: Record<ErrorCode, number> = {
   INVALID_INPUT: 2,
   INVALID_PARAMETER: 2,
   NOT_FOUND: 2,
   MODEL_PACKAGE: 2,
+  UNAVAILABLE: 2,
   NOT_FITTED: 1,
   INTERNAL: 1,
 };
@@ -80,4 +85,18 @@ export function formatLocation(loc: SourceLocation): string {
   if (loc.column !== undefined) s += `:${loc.column}`;
   if (loc.columnName !== undefined) s += ` (column "${loc.columnName}")`;
   return s;
+}
+
+/**
+ * The first few of `names` for a one-line message ("a, b, c and 4 more"): enough to say what is in
+ * the way without letting a long list break the one line.
+ */
+export function nameSome(names: readonly string[], shown = 3): string {
+  const head = names.slice(0, shown).join(', ');
+  return names.length > shown ? `${head} and ${names.length - shown} more` : head;
+}
+
+/** `s` as a shell word, quoted only when it needs to be, for commands a message suggests. */
+export function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -4,12 +4,13 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { InvalidInputError, NotFoundError } from '../core/errors.js';
+import { InvalidInputError, NotFoundError, shellWord } from '../core/errors.js';
 import { type CheckoutResult, checkout } from './checkout.js';
 import { DVC_FILE_SUFFIX, readDvcFile } from './dvcfile.js';
 import { type FileHash, hashFile } from './hash.js';
-import { openRepo, type Repo } from './repo.js';
+import { findRoot, openRepo, openRepoAt, type Repo } from './repo.js';
 import { collectOuts } from './stages.js';
+import { inCache } from './status.js';
 import { type FetchResult, fetch, type TransferOptions } from './transfer.js';
 import { stateOid, workspaceState } from './workspace.js';
 
@@ -21,11 +22,11 @@ export interface PullResult extends CheckoutResult {
 export async function pull(
   repo: Repo,
   targets: string[] = [],
-  opts: TransferOptions & { force?: boolean; cwd?: string } = {},
+  opts: TransferOptions & { force?: boolean; cwd?: string; forceCommand?: string } = {},
 ): Promise<PullResult> {
   const outs = await collectOuts(repo, targets, opts.cwd);
   const fetched: FetchResult = await fetch(repo, outs, opts);
-  const result = await checkout(repo, outs, opts);
+  const result = await checkout(repo, outs, { ...opts, fetched: true });
   return { ...result, fetched: fetched.fetched };
 }
 
@@ -46,8 +47,14 @@ export async function verifyWorkspaceFile(dataPath: string): Promise<FileHash | 
     throw new NotFoundError(`${dataPath} is missing: fetch it with \`mlship data pull ${dvcPath}\``);
   const h = await hashFile(abs);
   if (h.md5 !== out.md5) {
+    // The restore suggested must work: plain checkout refuses to overwrite content the cache does
+    // not hold (this file's, here), so it takes --force; and pull, when the recorded version is not
+    // in the cache either.
+    const root = findRoot(dirname(abs));
+    const cached = root !== null && (await inCache(await openRepoAt(root), out.md5));
+    const restore = `mlship data ${cached ? 'checkout' : 'pull'} --force ${shellWord(dvcPath)}`;
     throw new InvalidInputError(
-      `${dataPath} does not match ${dvcPath}: its md5 is ${h.md5}, the .dvc file records ${out.md5} (restore it with \`mlship data checkout ${dvcPath}\`, or record the change with \`mlship data add ${dataPath}\`)`,
+      `${dataPath} does not match ${dvcPath}: its md5 is ${h.md5}, the .dvc file records ${out.md5} (discard the change and restore it with \`${restore}\`, or record the change with \`mlship data add ${shellWord(dataPath)}\`)`,
     );
   }
   return h;

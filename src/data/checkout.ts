@@ -3,13 +3,18 @@
  * prints for it [dvc `dvc/repo/checkout.py`, `dvc/commands/checkout.py` `log_changes`]:
  * `A\tpath`, `M\tpath`, `D\tpath` per output (directories end with '/'), counts per file.
  * Every plan is made (and every unsaved-file check done) before any output changes.
+ *
+ * As DVC, a workspace file is replaced or removed without --force only when its content is in the
+ * cache (so nothing is lost). Otherwise the checkout is refused — one line naming the files, with
+ * the two commands that work from there: the same command with --force to discard the changes, and
+ * `mlship data add` to keep them.
  */
-import { InvalidInputError, MlshipError } from '../core/errors.js';
+import { InvalidInputError, MlshipError, nameSome, shellWord } from '../core/errors.js';
 import type { Repo } from './repo.js';
-import type { TrackedOut } from './stages.js';
+import { displayPath, type TrackedOut } from './stages.js';
 import { inCache } from './status.js';
 import { isDirOid } from './tree.js';
-import { type CheckoutPlan, planCheckout } from './workspace.js';
+import { type CheckoutPlan, planCheckout, stateOid, workspaceState } from './workspace.js';
 
 export interface CheckoutResult {
   added: string[];
@@ -18,23 +23,31 @@ export interface CheckoutResult {
   stats: { modified: number; added: number; deleted: number };
 }
 
-/** DVC's CheckoutError, in one line. */
+/** DVC's CheckoutError, in one line, ending with what to do (`hint`). */
 export class CheckoutError extends MlshipError {
   constructor(
     readonly failed: string[],
     readonly result: CheckoutResult,
+    hint: string,
   ) {
-    super(
-      'NOT_FOUND',
-      `Checkout failed for following targets: ${failed.join(', ')}. Is your cache up to date? (run \`mlship data pull\`)`,
-    );
+    super('NOT_FOUND', `Checkout failed for following targets: ${nameSome(failed)}. ${hint}`);
   }
+}
+
+export interface CheckoutOptions {
+  force?: boolean;
+  /** Set by pull: the cache was just filled from the remote, so `pull` is no advice for what is missing. */
+  fetched?: boolean;
+  /** The command line that does the same with --force, suggested when unsaved files block it. */
+  forceCommand?: string;
+  /** The working directory paths are shown relative to (default process.cwd()). */
+  cwd?: string;
 }
 
 export async function checkout(
   repo: Repo,
   outs: TrackedOut[],
-  opts: { force?: boolean } = {},
+  opts: CheckoutOptions = {},
 ): Promise<CheckoutResult> {
   const result: CheckoutResult = {
     added: [],
@@ -42,13 +55,13 @@ export async function checkout(
     deleted: [],
     stats: { modified: 0, added: 0, deleted: 0 },
   };
-  const failed: string[] = [];
+  const failed: TrackedOut[] = [];
   const plans: { t: TrackedOut; plan: CheckoutPlan }[] = [];
   for (const t of outs) {
     const oid = t.out.md5;
     if (!t.out.cache || oid === undefined) continue;
     if (!(await inCache(repo, oid))) {
-      failed.push(t.display);
+      failed.push(t);
       continue;
     }
     const tree = isDirOid(oid) ? await repo.cache.readTree(oid) : undefined;
@@ -57,10 +70,15 @@ export async function checkout(
       plan: await planCheckout(repo, { abs: t.abs, oid, isexec: t.out.isexec ?? false, tree }, !!opts.force),
     });
   }
-  const unsaved = plans.flatMap((p) => p.plan.unsaved);
-  if (unsaved.length > 0) {
+  const blocked = plans.filter((p) => p.plan.unsaved.length > 0);
+  if (blocked.length > 0) {
+    const files = blocked.flatMap((p) => p.plan.unsaved).map((abs) => displayPath(abs, opts.cwd));
+    const keep = blocked.map((p) => shellWord(p.t.display)).join(' ');
+    const force =
+      opts.forceCommand ??
+      `mlship data checkout --force ${blocked.map((p) => shellWord(p.t.stageName)).join(' ')}`;
     throw new InvalidInputError(
-      `Can't remove the following unsaved files without confirmation (use --force to force): ${unsaved.join(', ')}`,
+      `${nameSome(files)} ${files.length === 1 ? 'has' : 'have'} changes that are not in the cache: discard them with \`${force}\`, or keep them with \`mlship data add ${keep}\``,
     );
   }
   for (const { t, plan } of plans) {
@@ -76,8 +94,40 @@ export async function checkout(
   for (const list of [result.added, result.modified, result.deleted]) {
     list.sort((a, b) => Number(!a.endsWith('/')) - Number(!b.endsWith('/')) || (a < b ? -1 : a > b ? 1 : 0));
   }
-  if (failed.length > 0) throw new CheckoutError(failed, result);
+  if (failed.length > 0) throw await checkoutError(repo, failed, result, opts);
   return result;
+}
+
+/**
+ * The CheckoutError for outputs whose objects are not in the cache, with advice that works: after a
+ * pull, the remote lacks them too; otherwise `pull` them — with --force when the workspace holds
+ * content the cache does not, which a plain pull would refuse to overwrite.
+ */
+async function checkoutError(
+  repo: Repo,
+  failed: TrackedOut[],
+  result: CheckoutResult,
+  opts: CheckoutOptions,
+): Promise<CheckoutError> {
+  const shown = failed.map((t) => t.display);
+  if (opts.fetched) {
+    return new CheckoutError(
+      shown,
+      result,
+      'The remote does not have them either: push them from where they were added (`mlship data push`).',
+    );
+  }
+  const unsaved: string[] = [];
+  for (const t of failed) {
+    const oid = stateOid(await workspaceState(repo, t.abs));
+    if (oid !== undefined && !(await inCache(repo, oid))) unsaved.push(shellWord(t.display));
+  }
+  const targets = failed.map((t) => shellWord(t.stageName)).join(' ');
+  const hint =
+    !opts.force && unsaved.length > 0
+      ? `Is your cache up to date? (run \`mlship data pull --force ${targets}\`, which discards the changes to ${nameSome(unsaved)}, or keep them with \`mlship data add ${unsaved.join(' ')}\`)`
+      : `Is your cache up to date? (run \`mlship data pull ${targets}\`)`;
+  return new CheckoutError(shown, result, hint);
 }
 
 /** DVC's `log_changes` lines. */

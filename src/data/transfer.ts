@@ -44,14 +44,18 @@ function plural(n: number, what: string): string {
   return `${n} file${n === 1 ? '' : 's'} ${what}`;
 }
 
-/** One line for N failures: the count and the first reason. */
+/**
+ * One line for N failures: the count and the first reason. Exit code 2 when every failure is one
+ * the user fixes (an object the remote lacks, a remote down or refusing them), 1 when any is a bug.
+ */
 export class TransferError extends MlshipError {
   constructor(
     readonly failed: number,
     verb: string,
     firstReason: string,
+    usersToFix = false,
   ) {
-    super('INTERNAL', `${plural(failed, `failed to ${verb}`)}: ${firstReason}`);
+    super(usersToFix ? 'UNAVAILABLE' : 'INTERNAL', `${plural(failed, `failed to ${verb}`)}: ${firstReason}`);
   }
 }
 
@@ -64,6 +68,7 @@ function throwIfFailed(failures: { name: string; error: unknown }[], verb: strin
     failures.length,
     verb,
     reason.includes(first.name) ? reason : `${first.name}: ${reason}`,
+    failures.every((f) => f.error instanceof MlshipError && f.error.exitCode === 2),
   );
 }
 

@@ -12,8 +12,8 @@
  *   mode for copies (the cache's 0444 is not carried over, as DVC's copy does not).
  */
 import { constants } from 'node:fs';
-import { chmod, copyFile, link, lstat, mkdir, rename, rm, stat, symlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { chmod, copyFile, link, lstat, mkdir, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { InvalidInputError } from '../core/errors.js';
 import { hashFile } from './hash.js';
 import { DvcIgnore } from './ignore.js';
@@ -47,7 +47,9 @@ export async function workspaceState(repo: Repo, abs: string): Promise<Workspace
   try {
     st = await stat(abs);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'missing' };
+    if (code === 'ENOTDIR') throw await notAFolder(repo, abs);
     throw e;
   }
   if (st.isFile()) {
@@ -70,6 +72,25 @@ export async function workspaceState(repo: Repo, abs: string): Promise<Workspace
     files: states,
     manifest,
   };
+}
+
+/** The error for an output whose path runs through a file: names the file in the way. */
+async function notAFolder(repo: Repo, abs: string): Promise<InvalidInputError> {
+  let dir = dirname(abs);
+  while (dir.length > repo.root.length) {
+    const st = await lstat(dir).catch(() => undefined);
+    if (st !== undefined && !st.isDirectory()) break;
+    dir = dirname(dir);
+  }
+  return new InvalidInputError(
+    `${relToRoot(repo, abs)}: ${relToRoot(repo, dir)} is a file, not a folder; move it away, then run the command again`,
+  );
+}
+
+/** Every regular file under `dir`, .dvcignore'd ones included: removing the folder removes them all. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
 
 export function stateOid(s: WorkspaceState): string | undefined {
@@ -183,7 +204,14 @@ export async function planCheckout(
         plan.apply = () => chmod(target.abs, workspaceMode(target.isexec));
       return plan;
     }
-    if (current.kind !== 'missing' && !(await removable(stateOid(current)))) plan.unsaved.push(target.abs);
+    if (current.kind === 'dir') {
+      // a folder where the file goes: every file in it must be recoverable, not only those the
+      // folder's hash covers (.dvcignore'd files would go too)
+      for (const f of force ? [] : await filesUnder(target.abs)) {
+        if (!(await cache.has((await hashFile(f)).md5))) plan.unsaved.push(f);
+      }
+    } else if (current.kind !== 'missing' && !(await removable(stateOid(current))))
+      plan.unsaved.push(target.abs);
     plan.change = current.kind === 'missing' ? 'added' : 'modified';
     plan[plan.change] = 1;
     plan.apply = async () => {
@@ -209,11 +237,26 @@ export async function planCheckout(
   const wanted = new Set(tree.map((e) => e.relpath));
   const extra = current.kind === 'dir' ? current.files.filter((f) => !wanted.has(f.relpath)) : [];
   for (const f of extra) if (!(await removable(f.md5))) plan.unsaved.push(f.abs);
+  // a folder where one of the output's files goes is removed whole, so every file in it must be
+  // recoverable, .dvcignore'd ones included (the walk above does not see those)
+  const foldersInTheWay: string[] = [];
+  if (current.kind === 'dir') {
+    for (const e of toPlace) {
+      const abs = `${target.abs}/${e.relpath}`;
+      if (!(await lstat(abs).catch(() => undefined))?.isDirectory()) continue;
+      foldersInTheWay.push(abs);
+      for (const f of force ? [] : await filesUnder(abs)) {
+        if (!(await cache.has((await hashFile(f)).md5))) plan.unsaved.push(f);
+      }
+    }
+  }
+  plan.unsaved = [...new Set(plan.unsaved)];
   plan.deleted = extra.length;
   plan.change = current.kind === 'missing' ? 'added' : 'modified';
   plan.apply = async () => {
     if (current.kind === 'file') await rm(target.abs, { force: true });
     for (const f of extra) await rm(f.abs, { force: true });
+    for (const d of foldersInTheWay) await rm(d, { recursive: true, force: true });
     await mapLimitAll(toPlace, 8, (e) =>
       placeFromCache(cache.path(e.md5), `${target.abs}/${e.relpath}`, types),
     );

@@ -3,16 +3,18 @@
  * metrics.json and split.json in one output folder, published atomically (a failed run leaves the
  * folder as it was).
  */
-import { writeFile } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidInputError } from '../core/errors.js';
-import { publishDirectory } from '../core/fs.js';
+import { InvalidInputError, MlshipError } from '../core/errors.js';
+import { checkDestination, publishDirectory, requireFile } from '../core/fs.js';
 import { hashFile, verifyWorkspaceFile } from '../data/index.js';
 import type { Matrix } from '../ml/matrix.js';
 import { mae, r2Score, rmse } from '../ml/metrics.js';
 import { FeaturePipeline, type FeaturePipelineParams } from '../ml/preprocess.js';
 import { trainTestSplit } from '../ml/split.js';
-import { saveModel } from '../model/package.js';
+import { MANIFEST_FILE, readVerified } from '../model/manifest.js';
+import { MLMODEL_FILE, saveModel } from '../model/package.js';
 import { readCsv } from '../table/index.js';
 import type { Table } from '../table/table.js';
 import { createEstimator, type IterationInfo } from './estimators.js';
@@ -65,8 +67,11 @@ export interface TrainResult {
  * without one, the md5 of the file's bytes.
  */
 export async function dataMd5(path: string): Promise<string> {
+  // a tracked file that is missing is said with how to fetch it; an untracked one is just named
   const tracked = await verifyWorkspaceFile(path);
-  return (tracked ?? (await hashFile(path))).md5;
+  if (tracked !== null) return tracked.md5;
+  await requireFile(path, 'data');
+  return (await hashFile(path)).md5;
 }
 
 function scores(y: Float64Array, pred: Float64Array): Scores {
@@ -120,6 +125,51 @@ function take(y: Float64Array, rows: Int32Array): Float64Array {
   return out;
 }
 
+/**
+ * An output folder that train wrote before it recorded a manifest (`.mlship-out.json`), so that
+ * upgrading mlship does not make `npm start` refuse its own earlier ./out: nothing but model/,
+ * metrics.json and split.json, the model package holding exactly the files its SHA256SUMS lists
+ * with their checksums intact, and the two JSON files in train's shape. Anything else — one extra
+ * or edited file — and it is not recognised, so it is refused.
+ */
+async function isEarlierTrainOutput(dir: string): Promise<boolean> {
+  try {
+    const top = await readdir(dir, { withFileTypes: true });
+    const known = (e: Dirent) =>
+      (e.name === 'model' && e.isDirectory()) ||
+      (['metrics.json', 'split.json'].includes(e.name) && e.isFile());
+    if (!top.every(known) || !top.some((e) => e.name === 'model')) return false;
+    const modelDir = join(dir, 'model');
+    const verified = await readVerified(modelDir, [MLMODEL_FILE]);
+    const inModel = await readdir(modelDir, { withFileTypes: true });
+    if (!inModel.every((e) => e.isFile() && (e.name === MANIFEST_FILE || verified.has(e.name)))) return false;
+    const json = async (name: string) =>
+      top.some((e) => e.name === name) ? JSON.parse(await readFile(join(dir, name), 'utf8')) : undefined;
+    const metrics = await json('metrics.json');
+    const split = await json('split.json');
+    if (metrics !== undefined && typeof metrics?.data_md5 !== 'string') return false;
+    if (split !== undefined && !(Array.isArray(split?.train) && Array.isArray(split?.test))) return false;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The split, with scikit-learn's checks; a file too small to split (only a header, a handful of
+ * rows) is named in the error, which scikit-learn's own message does not do.
+ */
+function splitRows(nRows: number, params: PipelineParams, file: string): ReturnType<typeof trainTestSplit> {
+  if (nRows === 0) throw new InvalidInputError('no data rows, only a header', { file, line: 2 });
+  try {
+    return trainTestSplit(nRows, { testSize: params.split.testSize, randomState: params.split.randomState });
+  } catch (e) {
+    if (e instanceof MlshipError)
+      throw new InvalidInputError(`${nRows} data rows: ${e.message}`, { file, line: 1 });
+    throw e;
+  }
+}
+
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { params } = opts;
   const dataPath = opts.dataPath ?? params.data.path;
@@ -127,6 +177,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { numeric, categorical } = params.features;
   // the estimator validates its parameters on construction: a typo fails before any data is read
   const estimator = createEstimator(modelType, params.model.params[modelType]);
+  // and an --out that holds a user's files, or missing data, fail before any work is done
+  const destination = { label: 'output folder', inputs: [dataPath], recognise: isEarlierTrainOutput };
+  await checkDestination(opts.outDir, destination);
 
   const schema: Record<string, 'numeric' | 'categorical'> = { [params.data.target]: 'numeric' };
   for (const c of numeric) schema[c] = 'numeric';
@@ -139,10 +192,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   });
   const y = targetValues(table, params.data.target, dataPath);
 
-  const split = trainTestSplit(table.nRows, {
-    testSize: params.split.testSize,
-    randomState: params.split.randomState,
-  });
+  const split = splitRows(table.nRows, params, dataPath);
   const features = new FeaturePipeline(featurePipelineParams(params)).fit(table, split.train);
   const Xtrain: Matrix = features.transform(table, split.train);
   const Xtest: Matrix = features.transform(table, split.test);
@@ -173,7 +223,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
 
   const modelDir = join(opts.outDir, 'model');
-  await publishDirectory(opts.outDir, async (tmp) => {
+  await publishDirectory(opts.outDir, destination, async (tmp) => {
     await saveModel(join(tmp, 'model'), {
       target: params.data.target,
       features,

@@ -1,14 +1,14 @@
 /**
  * The storage-specific error: a backend that is unreachable, refuses access or fails in a way that
- * is not the caller's input. core/ has no dedicated code for "a service is unavailable", so it
- * carries INTERNAL (exit code 1); missing blobs and buckets are NotFoundError and bad keys
+ * is not the caller's input. It carries UNAVAILABLE (exit code 2: the remote or bucket is the
+ * user's to fix, not a bug in mlship); missing blobs and buckets are NotFoundError and bad keys
  * InvalidInputError, as everywhere else.
  */
 import { MlshipError } from '../core/errors.js';
 
 export class StorageError extends MlshipError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('INTERNAL', message, options);
+    super('UNAVAILABLE', message, options);
   }
 }
 

@@ -23,7 +23,7 @@ import { InvalidParameterError, NotFoundError } from '../core/errors.js';
 import type { CreateRunOptions, MetricPoint, Page, TrackingApi, UpdateRunOptions } from './client/api.js';
 import { type RunArtifactStore, runArtifactStore } from './client/artifacts.js';
 import { resolveTrackingTarget } from './client/config.js';
-import { HttpTransport } from './client/http.js';
+import { HttpTransport, PREFLIGHT_POLICY, type RetryNotice } from './client/http.js';
 import { StoreTrackingApi } from './client/in-process.js';
 import { RestTrackingApi } from './client/rest.js';
 import type {
@@ -50,7 +50,14 @@ export type {
   UpdateRunOptions,
 } from './client/api.js';
 export { resolveTrackingTarget, retryPolicyFromEnv, TRACKING_URI_ENV } from './client/config.js';
-export { HttpTransport, MlflowRestError, TrackingConnectionError } from './client/http.js';
+export {
+  describeRetry,
+  HttpTransport,
+  MlflowRestError,
+  PREFLIGHT_POLICY,
+  type RetryNotice,
+  TrackingConnectionError,
+} from './client/http.js';
 
 /** MLflow's per-call limits (mlflow/utils/validation.py MAX_METRICS_PER_BATCH, …). */
 export const MAX_METRICS_PER_BATCH = 1000;
@@ -71,6 +78,8 @@ export interface OpenTrackingClientOptions {
   artifactRoot?: string;
   /** Replaces the backoff sleep (tests). */
   wait?: (ms: number) => Promise<unknown>;
+  /** Told about each retry of an HTTP call before its wait (the CLI prints describeRetry of it). */
+  onRetry?: (notice: RetryNotice) => void;
 }
 
 /**
@@ -83,7 +92,7 @@ export async function openTrackingClient(
 ): Promise<TrackingClient> {
   const target = resolveTrackingTarget(uri, options.env ?? process.env);
   if (target.kind === 'http') {
-    const http = new HttpTransport(target.settings, options.wait);
+    const http = new HttpTransport(target.settings, options.wait, options.onRetry);
     return new TrackingClient(new RestTrackingApi(http), http);
   }
   const store = await openTrackingStore(target.uri, {
@@ -140,6 +149,26 @@ export class TrackingClient {
     /** The tracking server's transport; undefined for an in-process store. */
     readonly http?: HttpTransport,
   ) {}
+
+  /**
+   * Make sure the server answers before any work is started, within PREFLIGHT_POLICY (a few
+   * seconds), instead of discovering a wrong URI or a stopped server through MLflow's full retry
+   * policy (about 250 s). It asks for `/health`, which MLflow's server (mlflow/server/__init__.py
+   * `health`) and mlship's both serve; any response at all proves the server is there — an
+   * authentication or routing error is left to the first real call, which reports it with the
+   * server's own message. A database client has nothing to check: opening it connected already.
+   */
+  async checkReachable(): Promise<void> {
+    if (this.http === undefined) return;
+    // fewer retries than the preflight's when the user asked for fewer (MLFLOW_HTTP_REQUEST_MAX_RETRIES)
+    const maxRetries = Math.min(PREFLIGHT_POLICY.maxRetries, this.http.settings.maxRetries);
+    const preflight = this.http.withPolicy({ ...PREFLIGHT_POLICY, maxRetries });
+    await preflight.request('GET', '/health', {}, async (_response, body) => {
+      for await (const _ of body()) {
+        // drained, so the connection is reused by the calls that follow
+      }
+    });
+  }
 
   /** What the client talks to (a server URL or a database URI, password redacted). */
   get target(): string {

@@ -253,9 +253,15 @@ describe('mlship server + mlship train --tracking-uri', () => {
       MLFLOW_HTTP_REQUEST_MAX_RETRIES: '1',
       MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: '0',
     });
-    expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toContain(`mlship: cannot reach the tracking server at ${closed}`);
+    // exit 2: the URI is the user's to fix (issue 8 §4); the preflight makes as many retries as
+    // MLFLOW_HTTP_REQUEST_MAX_RETRIES allows, up to its own 3, and says each one
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^mlship: tracking server .* failed \(.*ECONNREFUSED.*\); attempt 1 of 2, next in 0 s$/,
+    );
+    expect(lines[1]).toContain(`mlship: cannot reach the tracking server at ${closed}`);
     expect(existsSync(join(work, 'out-unreachable'))).toBe(false);
   });
 

@@ -52,7 +52,44 @@ export class TrackingConnectionError extends MlflowError {
     // MLflow raises MlflowException (INTERNAL_ERROR) for these: "API request to … failed with exception …".
     super('INTERNAL_ERROR', message, options);
   }
+  /** The URI is the user's and so is the fix (start the server, correct the URI): exit 2, not a bug. */
+  override get exitCode(): number {
+    return 2;
+  }
 }
+
+/** One failed attempt that is about to be retried. */
+export interface RetryNotice {
+  baseUrl: string;
+  method: string;
+  path: string;
+  /** what failed: the network error, or the HTTP status */
+  failure: string;
+  /** 1-based number of the attempt that failed, and how many attempts there are in all */
+  attempt: number;
+  attempts: number;
+  /** seconds until the next attempt */
+  waitSeconds: number;
+}
+
+/** The line a command prints for a retry: what failed, attempt n of N, the next wait. */
+export function describeRetry(n: RetryNotice): string {
+  const wait = Number.isInteger(n.waitSeconds) ? String(n.waitSeconds) : n.waitSeconds.toFixed(1);
+  return `tracking server ${n.baseUrl}: ${n.method} ${n.path} failed (${n.failure}); attempt ${n.attempt} of ${n.attempts}, next in ${wait} s`;
+}
+
+/**
+ * The check of the server made before any work (TrackingClient.checkReachable): a few seconds in
+ * all, so a wrong URI or a server that is not running fails at once instead of after MLflow's
+ * full policy (about 250 s); 3 retries waiting 0, 1 and 2 s (factor 0.5 in urllib3's formula),
+ * and at most 10 s of silence per attempt.
+ */
+export const PREFLIGHT_POLICY = {
+  maxRetries: 3,
+  backoffFactor: 0.5,
+  backoffJitter: 0,
+  timeoutMs: 10_000,
+} as const;
 
 /** An error the server answered with; `status` is the HTTP status actually received. */
 export class MlflowRestError extends MlflowError {
@@ -162,6 +199,8 @@ export class HttpTransport {
     readonly settings: HttpSettings,
     /** Injected by tests to observe or skip the backoff waits. */
     private readonly wait: (ms: number) => Promise<unknown> = sleep,
+    /** Told about each retry before its wait, so a command can say why it is waiting. */
+    private readonly onRetry?: (notice: RetryNotice) => void,
   ) {
     this.baseUrl = settings.baseUrl;
     this.headers = { 'user-agent': `mlship/${VERSION}` };
@@ -170,7 +209,29 @@ export class HttpTransport {
 
   /** A transport for another host of the same deployment (mlflow-artifacts://host:port/… roots). */
   withBaseUrl(baseUrl: string): HttpTransport {
-    return new HttpTransport({ ...this.settings, baseUrl }, this.wait);
+    return new HttpTransport({ ...this.settings, baseUrl }, this.wait, this.onRetry);
+  }
+
+  /** The same transport with another retry policy or timeout (the bounded preflight). */
+  withPolicy(
+    policy: Partial<Pick<HttpSettings, 'maxRetries' | 'backoffFactor' | 'backoffJitter' | 'timeoutMs'>>,
+  ): HttpTransport {
+    const timeoutMs = Math.min(policy.timeoutMs ?? this.settings.timeoutMs, this.settings.timeoutMs);
+    return new HttpTransport({ ...this.settings, ...policy, timeoutMs }, this.wait, this.onRetry);
+  }
+
+  /** Report a retry, then wait for it. */
+  private async retryAfter(method: string, path: string, failure: string, attempt: number, seconds: number) {
+    this.onRetry?.({
+      baseUrl: this.baseUrl,
+      method,
+      path,
+      failure,
+      attempt: attempt + 1,
+      attempts: this.settings.maxRetries + 1,
+      waitSeconds: seconds,
+    });
+    await this.wait(seconds * 1000);
   }
 
   url(path: string, query?: SendOptions['query']): string {
@@ -224,6 +285,14 @@ export class HttpTransport {
         // fetch rejects with a TypeError ("fetch failed", the cause inside) on network errors and
         // with an AbortError when the idle timer fires.
         failure = err;
+        if (describeFailure(err) === 'bad port') {
+          // The Fetch standard's blocked ports (6000, 6665–6669, …): no retry can succeed.
+          idle.clear();
+          throw new TrackingConnectionError(
+            `cannot reach the tracking server at ${this.baseUrl}: its port is one the Fetch standard blocks ("bad port"); run the server on another port, such as 5000`,
+            { cause: err },
+          );
+        }
       }
       if (response !== undefined && RETRY_STATUSES.has(response.status) && attempt < maxRetries) {
         // Drain so the connection can be reused, then wait as urllib3 would.
@@ -233,7 +302,8 @@ export class HttpTransport {
           respectRetryAfter && RETRY_AFTER_STATUSES.has(response.status)
             ? retryAfterSeconds(response.headers.get('retry-after'))
             : undefined;
-        await this.wait(Math.min(after ?? this.backoffSeconds(attempt + 1), BACKOFF_MAX_SECONDS) * 1000);
+        const seconds = Math.min(after ?? this.backoffSeconds(attempt + 1), BACKOFF_MAX_SECONDS);
+        await this.retryAfter(method, path, `HTTP ${response.status}`, attempt, seconds);
         continue;
       }
       if (response !== undefined) {
@@ -251,7 +321,7 @@ export class HttpTransport {
       idle.clear();
       const text = idle.fired ? `timed out (${describeFailure(failure)})` : describeFailure(failure);
       if (attempt < maxRetries) {
-        await this.wait(this.backoffSeconds(attempt + 1) * 1000);
+        await this.retryAfter(method, path, text, attempt, this.backoffSeconds(attempt + 1));
         continue;
       }
       throw this.connectionError(method, path, attempt, text, idle.fired, failure);

@@ -7,8 +7,10 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  describeRetry,
   MlflowRestError,
   openTrackingClient,
+  type RetryNotice,
   type TrackingClient,
   TrackingConnectionError,
 } from '../../../src/tracking/client.js';
@@ -96,6 +98,26 @@ describe('retries (MLflow: every method, on 408/429/500/502/503/504 and connecti
     expect(err).toMatchObject({ errorCode: 'TEMPORARILY_UNAVAILABLE', message: 'try later', status: 503 });
     expect(proxy.seen).toHaveLength(3);
     expect(waits).toEqual([0, 4000]);
+  });
+
+  it('each retry is reported before its wait: what failed, attempt n of N (MLflow: 7 retries, 8 attempts), the wait', async () => {
+    const notices: RetryNotice[] = [];
+    const client = await openTrackingClient(proxy.url, {
+      // MLflow's default MLFLOW_HTTP_REQUEST_MAX_RETRIES (testEnv lowers it)
+      env: testEnv({ MLFLOW_HTTP_REQUEST_MAX_RETRIES: '7' }),
+      wait: async () => {},
+      onRetry: (n) => notices.push(n),
+    });
+    clients.push(client);
+    proxy.plan = (_req, n) => (n < 2 ? unavailable : 'pass');
+    await client.getExperiment('0');
+    expect(notices.map((n) => [n.attempt, n.attempts, n.waitSeconds, n.failure])).toEqual([
+      [1, 8, 0, 'HTTP 503'],
+      [2, 8, 4, 'HTTP 503'],
+    ]);
+    expect(describeRetry(notices[1])).toBe(
+      `tracking server ${proxy.url}: GET /api/2.0/mlflow/experiments/get failed (HTTP 503); attempt 2 of 8, next in 4 s`,
+    );
   });
 
   it('MLFLOW_HTTP_REQUEST_MAX_RETRIES=0 makes one attempt only', async () => {
