@@ -90,9 +90,18 @@ export interface ProcessLoggerOptions {
   pretty?: boolean;
 }
 
-/** The logger of a long-running command, on stderr. */
+/**
+ * The logger of a long-running command, on stderr. The JSON destination writes synchronously, as
+ * Node's own stderr does: an asynchronous one is flushed at exit by sonic-boom's flushSync, which
+ * retries a write that failed with EPIPE every 100 ms for ever, so a server whose log reader had
+ * gone (`mlship server 2>&1 | head`) never exited on SIGTERM. Written synchronously, the first
+ * EPIPE reaches pino's broken-pipe handler, which stops logging, and the last lines before an exit
+ * are never lost. One write per line costs nothing next to a request's own work.
+ */
 export function createProcessLogger(options: ProcessLoggerOptions): Logger {
   const pretty = options.pretty ?? process.stderr.isTTY === true;
   const config: LoggerOptions = { level: options.level, base: { pid: process.pid } };
-  return pretty ? pino(config, terminalStream(process.stderr)) : pino(config, pino.destination(2));
+  return pretty
+    ? pino(config, terminalStream(process.stderr))
+    : pino(config, pino.destination({ dest: 2, sync: true }));
 }

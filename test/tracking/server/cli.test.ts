@@ -4,7 +4,7 @@
  * their environment variables, one-line refusals of bad flags, structured logs on stderr, graceful
  * exit on SIGTERM, and several workers sharing the port.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -67,6 +67,37 @@ describe('mlship server', () => {
       expect(lines[0]).toMatch(message);
     }
     expect(existsSync(join(cwd, 'mlruns.db'))).toBe(false);
+  });
+
+  it('exits 0 on SIGTERM after the reader of its stderr has gone (`mlship server 2>&1 | head -1`)', async () => {
+    // pino's asynchronous stderr flushed at exit by sonic-boom's flushSync, which retries a write
+    // that failed with EPIPE every 100 ms forever: the server never exited and never logged why.
+    const port = await freePort();
+    const [node, script] = mlshipCommand();
+    const child = spawn(node, [script, 'server', '--port', String(port)], {
+      cwd,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = new Promise<number | string>((resolve) =>
+      child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+    );
+    try {
+      // the first line (the listening line), then the reader goes away, as `head -1` does
+      await new Promise<void>((resolve, reject) => {
+        child.stderr.once('data', () => resolve());
+        child.once('exit', () => reject(new Error('mlship server exited before logging')));
+      });
+      // nothing is logged in between: the first write to find the pipe gone is the shutdown's
+      child.stderr.destroy();
+      child.kill('SIGTERM');
+      const outcome = await Promise.race([
+        exited,
+        new Promise((resolve) => setTimeout(() => resolve('still running 20 s after SIGTERM'), 20_000)),
+      ]);
+      expect(outcome).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('runs on its defaults in the working directory, logs JSON to stderr and exits 0 on SIGTERM', async () => {
