@@ -10,10 +10,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FLAGSHIP_CSV, HAVE_FLAGSHIP } from '../helpers/flagship.js';
 
 const ROOT = resolve(__dirname, '../..');
 const CLI = join(ROOT, 'dist/cli/main.js');
-const DATA = resolve(ROOT, '../shared/data/housing.csv');
+const DATA = FLAGSHIP_CSV;
 
 let work: string;
 beforeAll(async () => {
@@ -24,7 +25,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-describe.skipIf(!existsSync(DATA))('mlship train with the committed params.yaml', () => {
+describe.skipIf(!HAVE_FLAGSHIP)('mlship train with the committed params.yaml', () => {
   it("prints the reference's figures: test RMSE 45,531.6, R² 0.8418, 190 iterations", () => {
     const r = spawnSync(process.execPath, [CLI, 'train', '--data', DATA, '--out', join(work, 'out')], {
       cwd: ROOT,
